@@ -1,0 +1,15 @@
+package main
+
+import "github.com/urfave/cli/v2"
+
+// commands lists every subcommand; each lives in its own file.
+func commands() []*cli.Command {
+	cmds := []*cli.Command{
+		allCommand(),
+		probeCommand(),
+		labCommand(),
+		analyzeCommand(),
+		wireCommand(),
+	}
+	return append(cmds, experimentCommands()...)
+}

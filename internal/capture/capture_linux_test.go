@@ -1,0 +1,306 @@
+package capture
+
+import (
+	"io"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"golang.org/x/sys/unix"
+
+	"github.com/tcplab/tcplab/internal/labtest"
+)
+
+// tcpFlags decodes pkts as Ethernet/IPv4/TCP and returns each TCP
+// segment's flags as a short string ("S", "SA", "A", "PA", "FA").
+func tcpFlags(t *testing.T, pkts []Packet) []string {
+	t.Helper()
+	var out []string
+	for _, p := range pkts {
+		pk := gopacket.NewPacket(p.Data, p.LinkType, gopacket.Default)
+		tl, ok := pk.Layer(layers.LayerTypeTCP).(*layers.TCP)
+		if !ok {
+			continue
+		}
+		s := ""
+		for _, f := range []struct {
+			on bool
+			c  string
+		}{{tl.SYN, "S"}, {tl.PSH, "P"}, {tl.FIN, "F"}, {tl.RST, "R"}, {tl.ACK, "A"}} {
+			if f.on {
+				s += f.c
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestOpenSeesHandshakeOnLoopback(t *testing.T) {
+	labtest.RequirePriv(t)
+	var (
+		pkts  []Packet
+		stats Stats
+		err   error
+	)
+	inFreshNetns(t, func() {
+		c, oerr := Open("lo", Options{})
+		if oerr != nil {
+			err = oerr
+			return
+		}
+		ln, lerr := net.Listen("tcp4", "127.0.0.1:0")
+		if lerr != nil {
+			c.Stop()
+			err = lerr
+			return
+		}
+		go func() {
+			s, aerr := ln.Accept()
+			if aerr != nil {
+				return
+			}
+			io.Copy(io.Discard, s)
+			s.Close()
+		}()
+		conn, derr := net.Dial("tcp4", ln.Addr().String())
+		if derr != nil {
+			c.Stop()
+			err = derr
+			return
+		}
+		conn.Write([]byte("hello"))
+		conn.Close()
+		ln.Close()
+		time.Sleep(50 * time.Millisecond) // let FIN/ACK finish
+		pkts, stats, err = c.Stop()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := tcpFlags(t, pkts)
+	t.Logf("flags %v, stats %+v", flags, stats)
+	if len(flags) < 3 || flags[0] != "S" || flags[1] != "SA" || flags[2] != "A" {
+		t.Fatalf("segments %v do not start with the handshake S, SA, A", flags)
+	}
+	count := map[string]int{}
+	fins := 0
+	for _, f := range flags {
+		count[f]++
+		if f == "FA" || f == "FPA" {
+			fins++
+		}
+	}
+	// Loopback hands the socket every frame twice; each must appear once.
+	if count["S"] != 1 || count["SA"] != 1 || count["PA"] != 1 || fins != 2 {
+		t.Errorf("segments %v: want one SYN, one SYN/ACK, one data segment and two FINs", flags)
+	}
+	if stats.Packets != len(pkts) || stats.KernelDrops != 0 {
+		t.Errorf("stats %+v, want Packets %d and no drops", stats, len(pkts))
+	}
+	for i, p := range pkts {
+		if p.LinkType != layers.LinkTypeEthernet {
+			t.Errorf("packet %d: link type %v, want Ethernet on lo", i, p.LinkType)
+		}
+		if i > 0 && p.Time.Before(pkts[i-1].Time) {
+			t.Errorf("packet %d at %v is before packet %d at %v", i, p.Time, i-1, pkts[i-1].Time)
+		}
+		if d := time.Since(p.Time); d < 0 || d > time.Minute {
+			t.Errorf("packet %d: timestamp %v is not a recent kernel time", i, p.Time)
+		}
+	}
+}
+
+func TestStopIsPromptOnQuietLink(t *testing.T) {
+	labtest.RequirePriv(t)
+	var (
+		took time.Duration
+		n    int
+		err  error
+	)
+	inFreshNetns(t, func() {
+		c, oerr := Open("lo", Options{})
+		if oerr != nil {
+			err = oerr
+			return
+		}
+		if c.rcvbuf < rcvBuf {
+			t.Errorf("SO_RCVBUF read back %d, want at least %d", c.rcvbuf, rcvBuf)
+		}
+		time.Sleep(100 * time.Millisecond)
+		start := time.Now()
+		var pkts []Packet
+		pkts, _, err = c.Stop()
+		took = time.Since(start)
+		n = len(pkts)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Stop took %v on a quiet lo, %d packets", took, n)
+	if took > time.Second {
+		t.Errorf("Stop took %v on a quiet link, want < 1 s", took)
+	}
+	if n != 0 {
+		t.Errorf("quiet lo in a fresh namespace gave %d packets, want 0", n)
+	}
+}
+
+// openTun creates a TUN device (IFF_TUN|IFF_NO_PI) named name with address
+// addr/24 and brings it up, all in the calling thread's namespace.
+func openTun(name string, addr [4]byte) (*os.File, error) {
+	fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, os.NewSyscallError("open /dev/net/tun", err)
+	}
+	f := os.NewFile(uintptr(fd), "/dev/net/tun")
+	ifr, err := unix.NewIfreq(name)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	ifr.SetUint16(unix.IFF_TUN | unix.IFF_NO_PI)
+	if err := unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr); err != nil {
+		f.Close()
+		return nil, os.NewSyscallError("ioctl TUNSETIFF", err)
+	}
+	s, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		f.Close()
+		return nil, os.NewSyscallError("socket", err)
+	}
+	defer unix.Close(s)
+	for _, req := range []struct {
+		op   uint
+		name string
+		ip   [4]byte
+	}{{unix.SIOCSIFADDR, "SIOCSIFADDR", addr}, {unix.SIOCSIFNETMASK, "SIOCSIFNETMASK", [4]byte{255, 255, 255, 0}}} {
+		r, _ := unix.NewIfreq(name)
+		if err := r.SetInet4Addr(req.ip[:]); err != nil {
+			f.Close()
+			return nil, err
+		}
+		if err := unix.IoctlIfreq(s, req.op, r); err != nil {
+			f.Close()
+			return nil, os.NewSyscallError("ioctl "+req.name, err)
+		}
+	}
+	if err := linkUp(name); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+func TestOpenDetectsRawIPOnTun(t *testing.T) {
+	labtest.RequirePriv(t)
+	var (
+		pkts []Packet
+		err  error
+	)
+	inFreshNetns(t, func() {
+		tun, terr := openTun("cap0", [4]byte{10, 99, 0, 1})
+		if terr != nil {
+			err = terr
+			return
+		}
+		defer tun.Close()
+		c, oerr := Open("cap0", Options{})
+		if oerr != nil {
+			err = oerr
+			return
+		}
+		u, uerr := net.Dial("udp4", "10.99.0.2:9")
+		if uerr == nil {
+			u.Write([]byte("over the tun"))
+			u.Close()
+		}
+		time.Sleep(20 * time.Millisecond)
+		pkts, _, err = c.Stop()
+		if err == nil {
+			err = uerr
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var udp int
+	for i, p := range pkts {
+		if p.LinkType != layers.LinkTypeRaw {
+			t.Errorf("packet %d: link type %v, want Raw on TUN", i, p.LinkType)
+		}
+		pk := gopacket.NewPacket(p.Data, p.LinkType, gopacket.Default)
+		if u, ok := pk.Layer(layers.LayerTypeUDP).(*layers.UDP); ok && string(u.Payload) == "over the tun" {
+			udp++
+		}
+	}
+	if udp != 1 {
+		t.Errorf("saw the UDP datagram %d times on the TUN (of %d packets), want 1", udp, len(pkts))
+	}
+}
+
+func TestOpenUnknownInterface(t *testing.T) {
+	labtest.RequirePriv(t)
+	var err error
+	inFreshNetns(t, func() { _, err = Open("nosuch0", Options{}) })
+	t.Log(err)
+	if err == nil {
+		t.Fatal("Open of a missing interface succeeded")
+	}
+}
+
+func TestStopTakesWhatIsQueued(t *testing.T) {
+	labtest.RequirePriv(t)
+	const n = 2000
+	var (
+		pkts []Packet
+		err  error
+	)
+	inFreshNetns(t, func() {
+		c, oerr := Open("lo", Options{})
+		if oerr != nil {
+			err = oerr
+			return
+		}
+		sink, serr := net.ListenPacket("udp4", "127.0.0.1:0")
+		if serr != nil {
+			c.Stop()
+			err = serr
+			return
+		}
+		defer sink.Close()
+		u, uerr := net.Dial("udp4", sink.LocalAddr().String())
+		if uerr != nil {
+			c.Stop()
+			err = uerr
+			return
+		}
+		for i := 0; i < n && err == nil; i++ {
+			_, err = u.Write([]byte{byte(i)})
+		}
+		u.Close()
+		if err != nil {
+			c.Stop()
+			return
+		}
+		var st Stats
+		pkts, st, err = c.Stop() // no pause: the frames are still queued
+		t.Logf("stats %+v", st)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for _, p := range pkts {
+		pk := gopacket.NewPacket(p.Data, p.LinkType, gopacket.Default)
+		if _, ok := pk.Layer(layers.LayerTypeUDP).(*layers.UDP); ok {
+			got++
+		}
+	}
+	if got != n {
+		t.Errorf("Stop right after sending returned %d of %d datagrams", got, n)
+	}
+}

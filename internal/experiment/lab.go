@@ -1,0 +1,191 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tcplab/tcplab/internal/analyze"
+	"github.com/tcplab/tcplab/internal/capture"
+	"github.com/tcplab/tcplab/internal/netlab"
+	"github.com/tcplab/tcplab/sockopt"
+	"golang.org/x/sys/unix"
+)
+
+// Bench is one run's lab: the namespaces and the emulated link built from a
+// Plan, and the captures running on them.
+type Bench struct {
+	*netlab.Lab
+	plan     Plan
+	captures []*runningCapture
+}
+
+type runningCapture struct {
+	name string
+	c    *capture.Capture
+}
+
+// witnessSysctls are read back from the client namespace into every
+// result's env, whether or not the experiment set them.
+var witnessSysctls = []string{
+	"net.ipv4.tcp_congestion_control",
+	"net.ipv4.tcp_timestamps",
+	"net.ipv4.tcp_sack",
+	"net.ipv4.tcp_window_scaling",
+	"net.ipv4.tcp_fastopen",
+	"net.ipv4.tcp_slow_start_after_idle",
+	"net.ipv4.tcp_tw_reuse",
+	"net.ipv4.tcp_autocorking",
+}
+
+// Setup builds the lab an experiment runs in: the topology, the emulated
+// link of the plan, and the sysctls (set in every namespace of the lab, and
+// read back). It refuses with *Unavailable when the machine cannot host it.
+func Setup(ctx context.Context, name string, p Plan, topo netlab.Topology, sysctls map[string]string) (*Bench, error) {
+	if err := netlab.RequireRoot(); err != nil {
+		return nil, &Unavailable{Reason: err.Error()}
+	}
+	if p.Link == "netem" {
+		if err := netlab.HaveNetem(); err != nil {
+			return nil, &Unavailable{Reason: err.Error()}
+		}
+	} else if err := netlab.HaveTUN(); err != nil {
+		return nil, &Unavailable{Reason: err.Error()}
+	}
+	if err := os.MkdirAll(p.OutDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", p.OutDir, err)
+	}
+	lab, err := netlab.New(ctx, netlab.Config{
+		Name:     name,
+		Topology: topo,
+		Link: netlab.LinkConfig{
+			Kind:         p.Link,
+			Delay:        p.RTT / 2,
+			RateBps:      p.RateBps,
+			Loss:         p.Loss,
+			QueuePackets: p.Queue,
+			Seed:         p.Seed,
+		},
+		Sysctls: sysctls,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build the lab: %w", err)
+	}
+	return &Bench{Lab: lab, plan: p}, nil
+}
+
+// Close stops any capture still running and removes the lab.
+func (b *Bench) Close() error {
+	for _, rc := range b.captures {
+		rc.c.Stop()
+	}
+	b.captures = nil
+	return b.Lab.Close()
+}
+
+// Capture starts a capture on interface ifname inside ns. The socket is
+// opened inside the namespace and read from an ordinary goroutine.
+func (b *Bench) Capture(ns *netlab.NS, ifname string) error {
+	var c *capture.Capture
+	err := ns.Do(func() error {
+		var err error
+		c, err = capture.Open(ifname, capture.Options{})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("capture on %s in %s: %w", ifname, ns.Name(), err)
+	}
+	b.captures = append(b.captures, &runningCapture{name: ns.Name() + "/" + ifname, c: c})
+	return nil
+}
+
+// StopCaptures stops every capture and returns the packets of the first one
+// (the one the verdicts read) and all of them by capture name.
+func (b *Bench) StopCaptures() (first []capture.Packet, stats capture.Stats, err error) {
+	for i, rc := range b.captures {
+		pkts, st, serr := rc.c.Stop()
+		if serr != nil && err == nil {
+			err = fmt.Errorf("capture %s: %w", rc.name, serr)
+		}
+		if i == 0 {
+			first, stats = pkts, st
+		}
+	}
+	b.captures = nil
+	return first, stats, err
+}
+
+// RecordEnv fills r.Env with the kernel, the link and every sysctl the lab
+// set or witnesses, as read back inside the namespaces.
+func (b *Bench) RecordEnv(r *Result) {
+	r.Env.Kernel = KernelRelease()
+	if len(b.Links) > 0 {
+		r.Env.Link = b.Links[0].Kind() + "-emulator"
+	}
+	for k, v := range b.Sysctls() {
+		r.Env.Sysctls[k] = v
+	}
+	for _, key := range witnessSysctls {
+		if _, ok := r.Env.Sysctls["client:"+key]; ok {
+			continue
+		}
+		if v, err := b.Client.Sysctl(key); err == nil {
+			r.Env.Sysctls["client:"+key] = v
+		}
+	}
+}
+
+// RecordLinkStats adds the emulator's counters to r's metrics.
+func (b *Bench) RecordLinkStats(r *Result) {
+	for i, l := range b.Links {
+		st := l.Stats()
+		prefix := "link"
+		if len(b.Links) > 1 {
+			prefix = fmt.Sprintf("link%d", i)
+		}
+		for dir, d := range st.Dirs() {
+			r.Metric(fmt.Sprintf("%s_%s_forwarded", prefix, dir), float64(d.Forwarded))
+			r.Metric(fmt.Sprintf("%s_%s_dropped", prefix, dir), float64(d.DroppedQueue+d.DroppedLoss))
+		}
+	}
+}
+
+// Frames converts captured packets to the analyzer's input.
+func Frames(pkts []capture.Packet) []analyze.Frame {
+	fs := make([]analyze.Frame, len(pkts))
+	for i, p := range pkts {
+		fs[i] = analyze.Frame{Time: p.Time, LinkType: p.LinkType, Data: p.Data}
+	}
+	return fs
+}
+
+// WritePcap writes the annotated capture and records it as the result's
+// "pcap" artifact.
+func WritePcap(r *Result, path string, pkts []capture.Packet) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	if err := capture.WritePcapng(path, pkts); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	r.Artifacts["pcap"] = path
+	return nil
+}
+
+// KernelRelease is uname -r.
+func KernelRelease() string {
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return "unknown"
+	}
+	return strings.TrimRight(string(u.Release[:]), "\x00")
+}
+
+// pinned is the Control every experiment socket gets: the plan's congestion
+// control set per socket (a namespace's default can only be reno or bbr
+// here), followed by the experiment's own options.
+func pinned(p Plan, extra ...sockopt.Control) sockopt.Control {
+	return sockopt.Compose(append([]sockopt.Control{sockopt.Congestion(p.CC)}, extra...)...)
+}

@@ -1,0 +1,23 @@
+// Package netlab builds the networks tcplab's experiments run in: network
+// namespaces held by file descriptor, the client⇄server and
+// client⇄proxy⇄server topologies, per-namespace sysctls, and the link
+// between them.
+//
+// The link is a userspace emulator, because the kernels tcplab targets often
+// have no netem qdisc: each end of a link is a point-to-point TUN device
+// (IFF_TUN|IFF_NO_PI, so every read is one real IP packet of at most the MTU,
+// never a GSO super-frame) and a relay in this process moves packets between
+// the two devices. Per direction the relay is a FIFO that serialises each
+// packet at the configured rate, holds it for the one-way delay, and drops it
+// by a seeded Bernoulli loss process or when too many packets wait for the
+// serialiser (tail drop). The scheduling core (Pipe, LossDrop) is pure and
+// separate from the packet I/O (PacketIO), so other transports can be
+// plugged in.
+//
+// A Lab made by New lives as long as its file descriptors: nothing is named
+// in /run/netns, so a process that dies takes its namespaces with it. A
+// Registry names labs that outlive the process, for ip netns exec.
+//
+// Addresses come from 198.18.0.0/15, the benchmarking range of RFC 2544
+// (section C.2.2), so lab traffic can never leak to a real network.
+package netlab

@@ -1,0 +1,97 @@
+package netlab
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// RequireRoot returns nil when the process can build labs (effective uid 0
+// with CAP_SYS_ADMIN and CAP_NET_ADMIN), and otherwise one sentence saying
+// what is missing and how to get it.
+func RequireRoot() error {
+	if os.Geteuid() != 0 {
+		return errors.New("tcplab needs root to create network namespaces and TUN devices: run it with sudo")
+	}
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("tcplab cannot read its capabilities (%v): run it as root with sudo", err)
+	}
+	has := func(c int) bool { return data[c/32].Effective&(1<<(c%32)) != 0 }
+	switch {
+	case !has(unix.CAP_SYS_ADMIN):
+		return errors.New("tcplab runs as root but without CAP_SYS_ADMIN, which creating network namespaces needs: run it outside the restricted container, or give the container CAP_SYS_ADMIN")
+	case !has(unix.CAP_NET_ADMIN):
+		return errors.New("tcplab runs as root but without CAP_NET_ADMIN, which configuring links needs: give the process or container CAP_NET_ADMIN")
+	}
+	return nil
+}
+
+// HaveTUN returns nil when TUN devices can be made here, and otherwise an
+// error saying what is missing and how to get it.
+func HaveTUN() error {
+	fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_CLOEXEC, 0)
+	switch {
+	case errors.Is(err, unix.ENOENT):
+		return errors.New("no /dev/net/tun: load the tun module (modprobe tun) or create the node (mknod /dev/net/tun c 10 200)")
+	case errors.Is(err, unix.ENODEV) || errors.Is(err, unix.ENXIO):
+		return errors.New("/dev/net/tun exists but the kernel has no TUN driver: load it with modprobe tun (CONFIG_TUN)")
+	case errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM):
+		return errors.New("/dev/net/tun cannot be opened by this user: run as root (sudo)")
+	case err != nil:
+		return fmt.Errorf("cannot open /dev/net/tun: %w", err)
+	}
+	unix.Close(fd)
+	// Creating a device needs CAP_NET_ADMIN; try it where it harms nothing.
+	ns, err := NewNS("probe-tun")
+	if err != nil {
+		return fmt.Errorf("cannot create a network namespace to try a TUN device in (%v): run as root (sudo)", err)
+	}
+	defer ns.Close()
+	return ns.Do(func() error {
+		dev, err := openTUN("probe0")
+		if err != nil {
+			return fmt.Errorf("cannot create a TUN device (%v): run as root (sudo)", err)
+		}
+		return dev.Close()
+	})
+}
+
+// HaveNetem returns nil when the kernel has the netem qdisc, and otherwise
+// an error saying so and how to get it. It tries a netem qdisc on lo in a
+// throwaway namespace.
+func HaveNetem() error {
+	ns, err := NewNS("probe-netem")
+	if err != nil {
+		return fmt.Errorf("cannot create a network namespace to try netem in (%v): run as root (sudo)", err)
+	}
+	defer ns.Close()
+	return ns.Do(func() error {
+		h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+		if err != nil {
+			return fmt.Errorf("netlink: %w", err)
+		}
+		defer h.Close()
+		lo, err := h.LinkByName("lo")
+		if err != nil {
+			return fmt.Errorf("netlink: find lo: %w", err)
+		}
+		q := netlink.NewNetem(netlink.QdiscAttrs{
+			LinkIndex: lo.Attrs().Index,
+			Handle:    netlink.MakeHandle(1, 0),
+			Parent:    netlink.HANDLE_ROOT,
+		}, netlink.NetemQdiscAttrs{Latency: 1000})
+		err = h.QdiscAdd(q)
+		switch {
+		case errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EOPNOTSUPP):
+			return errors.New("this kernel has no netem qdisc (CONFIG_NET_SCH_NETEM): load it with modprobe sch_netem where it is a module, or use the TUN link emulator (the default)")
+		case err != nil:
+			return fmt.Errorf("cannot add a netem qdisc: %w", err)
+		}
+		return nil
+	})
+}

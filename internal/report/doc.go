@@ -1,0 +1,3 @@
+// Package report renders experiment results for people (text) and for
+// machines (JSON, the contract of DESIGN.md).
+package report

@@ -1,0 +1,5 @@
+package sockopt_test
+
+import "syscall"
+
+type rawConn = syscall.RawConn
