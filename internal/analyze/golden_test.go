@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 // The golden captures are real traffic recorded by gen_test.go (see there
 // for the topologies). Their request and response sizes:
 const (
-	goldenRequest  = len("GET / HTTP/1.1\r\nHost: lab\r\n\r\n")                    // 29
+	goldenRequest  = len("GET / HTTP/1.1\r\nHost: lab\r\n\r\n")               // 29
 	goldenResponse = len("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello") // 43
 )
 
@@ -74,6 +75,20 @@ func TestGoldenHandshake(t *testing.T) {
 	}
 	if h.SYNData != 0 || h.CookieRequested || h.CookieLen != 0 || h.SYNRetransmits != 0 {
 		t.Errorf("plain handshake reports TFO or retries: %+v", h)
+	}
+	// The generator commented the handshake; Segment.Index leads back to
+	// the packet and its pcapng comment.
+	pkts, err := capture.ReadFile(filepath.Join("testdata", "handshake_http.pcapng"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		s    *Segment
+		want string
+	}{{h.SYN, "SYN — client opens"}, {h.SYNACK, "SYN/ACK — 1 RTT = "}, {h.ACK, "ACK — handshake complete"}} {
+		if got := pkts[c.s.Index].Comment; !strings.HasPrefix(got, c.want) {
+			t.Errorf("frame %d comment %q, want %q…", c.s.Index, got, c.want)
+		}
 	}
 }
 

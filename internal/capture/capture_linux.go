@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
 	"golang.org/x/sys/unix"
 )
 
@@ -21,10 +20,9 @@ const stopLimit = 2 * time.Second
 
 // Capture is a running capture on one interface.
 type Capture struct {
-	h       *pcapgo.EthernetHandle
+	sock    *packetSocket
 	ifindex int
 	link    layers.LinkType
-	rcvbuf  int // SO_RCVBUF as the kernel granted it
 	done    chan struct{}
 
 	mu      sync.Mutex
@@ -42,11 +40,15 @@ type Capture struct {
 	stopErr  error
 }
 
-// Open starts capturing every frame on ifname, in both directions. It must
-// be called on the thread whose network namespace holds ifname: the
-// AF_PACKET socket is created and bound there (socket(AF_PACKET, SOCK_RAW,
-// ETH_P_ALL), bind to the ifindex) and stays in that namespace. Reading runs
-// in a goroutine that Open starts; Stop ends it.
+// Open starts capturing every frame on ifname, in both directions, whole
+// (up to 256 KiB, so GSO super-frames are never cut). It must be called on
+// the thread whose network namespace holds ifname: the AF_PACKET socket is
+// created and bound there and stays in that namespace. Reading runs in a
+// goroutine that Open starts; Stop ends it.
+//
+// The socket gets a 16 MiB receive buffer, so bursts faster than the reader
+// are queued rather than dropped, and on loopback it ignores outgoing frames
+// (PACKET_IGNORE_OUTGOING) so that each frame is seen once, not twice.
 func Open(ifname string, opts Options) (*Capture, error) {
 	c, err := open(ifname, opts)
 	if err != nil {
@@ -71,29 +73,25 @@ func open(ifname string, opts Options) (*Capture, error) {
 			return nil, err
 		}
 	}
-	h, err := pcapgo.NewEthernetHandle(ifname)
+	sock, err := openPacketSocket(ifi.Index, hatype == unix.ARPHRD_LOOPBACK)
 	if err != nil {
 		return nil, err
 	}
-	f, err := socketFile(h)
-	if err != nil {
-		h.Close()
-		return nil, err
-	}
-	rcvbuf, err := tune(f, hatype == unix.ARPHRD_LOOPBACK)
-	if err != nil {
-		h.Close()
-		return nil, err
-	}
-	return &Capture{h: h, ifindex: ifi.Index, link: link, rcvbuf: rcvbuf, done: make(chan struct{})}, nil
+	return &Capture{sock: sock, ifindex: ifi.Index, link: link, done: make(chan struct{})}, nil
 }
 
 // run reads frames until the handle is closed.
 func (c *Capture) run() {
 	defer close(c.done)
 	for {
-		data, ci, err := c.h.ReadPacketData()
+		data, ts, ifindex, err := c.sock.read()
 		c.mu.Lock()
+		if errors.Is(err, errIfDown) && !c.closing {
+			// The interface went down; the kernel reports that once and
+			// rebinds the socket when it comes back up.
+			c.mu.Unlock()
+			continue
+		}
 		if err != nil {
 			if !c.closing {
 				c.readErr = fmt.Errorf("capture: read: %w", err)
@@ -104,8 +102,8 @@ func (c *Capture) run() {
 		c.read++
 		// Until bind(2) returns the socket receives from every interface;
 		// keep only frames of ours.
-		if ci.InterfaceIndex == c.ifindex {
-			c.pkts = append(c.pkts, Packet{Time: ci.Timestamp, LinkType: c.link, Data: data})
+		if ifindex == c.ifindex {
+			c.pkts = append(c.pkts, Packet{Time: ts, LinkType: c.link, Data: data})
 		}
 		c.mu.Unlock()
 	}
@@ -115,13 +113,13 @@ func (c *Capture) run() {
 // kernel's tp_packets counts the frames queued to the socket plus tp_drops
 // (net/packet/af_packet.c, packet_getsockopt).
 func (c *Capture) stats() error {
-	st, err := c.h.Stats()
+	packets, drops, err := c.sock.stats()
 	if err != nil {
-		return fmt.Errorf("capture: getsockopt PACKET_STATISTICS: %w", err)
+		return fmt.Errorf("capture: %w", err)
 	}
 	c.mu.Lock()
-	c.queued += uint64(st.Packets) - uint64(st.Drops)
-	c.drops += uint64(st.Drops)
+	c.queued += uint64(packets) - uint64(drops)
+	c.drops += uint64(drops)
 	c.mu.Unlock()
 	return nil
 }
@@ -157,8 +155,8 @@ func (c *Capture) stop() error {
 	c.mu.Lock()
 	c.closing = true
 	c.mu.Unlock()
-	if err := c.h.Close(); err != nil {
-		errs = append(errs, fmt.Errorf("capture: close: %w", err))
+	if err := c.sock.close(); err != nil {
+		errs = append(errs, fmt.Errorf("capture: %w", err))
 	}
 	select {
 	case <-c.done:

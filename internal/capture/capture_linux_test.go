@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -58,8 +59,11 @@ func TestOpenSeesHandshakeOnLoopback(t *testing.T) {
 			err = lerr
 			return
 		}
+		done := make(chan struct{})
 		go func() {
+			defer close(done)
 			s, aerr := ln.Accept()
+			ln.Close()
 			if aerr != nil {
 				return
 			}
@@ -68,14 +72,18 @@ func TestOpenSeesHandshakeOnLoopback(t *testing.T) {
 		}()
 		conn, derr := net.Dial("tcp4", ln.Addr().String())
 		if derr != nil {
+			ln.Close()
 			c.Stop()
 			err = derr
 			return
 		}
 		conn.Write([]byte("hello"))
 		conn.Close()
-		ln.Close()
-		time.Sleep(50 * time.Millisecond) // let FIN/ACK finish
+		select {
+		case <-done: // the server has read EOF and closed: both FINs are out
+		case <-time.After(5 * time.Second):
+		}
+		time.Sleep(20 * time.Millisecond) // the last ACK
 		pkts, stats, err = c.Stop()
 	})
 	if err != nil {
@@ -127,8 +135,11 @@ func TestStopIsPromptOnQuietLink(t *testing.T) {
 			err = oerr
 			return
 		}
-		if c.rcvbuf < rcvBuf {
-			t.Errorf("SO_RCVBUF read back %d, want at least %d", c.rcvbuf, rcvBuf)
+		if c.link != layers.LinkTypeEthernet {
+			t.Errorf("lo detected as %v, want Ethernet", c.link)
+		}
+		if c.sock.rcvbuf < rcvBuf {
+			t.Errorf("SO_RCVBUF read back %d, want at least %d", c.sock.rcvbuf, rcvBuf)
 		}
 		time.Sleep(100 * time.Millisecond)
 		start := time.Now()
@@ -242,6 +253,41 @@ func TestOpenDetectsRawIPOnTun(t *testing.T) {
 	}
 }
 
+func TestOpenLinkTypeOverride(t *testing.T) {
+	labtest.RequirePriv(t)
+	var (
+		c   *Capture
+		err error
+	)
+	inFreshNetns(t, func() { c, err = Open("lo", Options{LinkType: layers.LinkTypeLinuxSLL}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Stop()
+	if c.link != layers.LinkTypeLinuxSLL {
+		t.Errorf("link type %v, want the override", c.link)
+	}
+}
+
+func TestLinkTypeOf(t *testing.T) {
+	for _, tc := range []struct {
+		hatype uint16
+		want   layers.LinkType
+		ok     bool
+	}{
+		{unix.ARPHRD_ETHER, layers.LinkTypeEthernet, true},
+		{unix.ARPHRD_LOOPBACK, layers.LinkTypeEthernet, true},
+		{unix.ARPHRD_NONE, layers.LinkTypeRaw, true},
+		{unix.ARPHRD_RAWIP, layers.LinkTypeRaw, true},
+		{unix.ARPHRD_IEEE80211, 0, false},
+	} {
+		got, err := linkTypeOf(tc.hatype)
+		if got != tc.want || (err == nil) != tc.ok {
+			t.Errorf("linkTypeOf(%d) = %v, %v; want %v, ok %v", tc.hatype, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
 func TestOpenUnknownInterface(t *testing.T) {
 	labtest.RequirePriv(t)
 	var err error
@@ -302,5 +348,79 @@ func TestStopTakesWhatIsQueued(t *testing.T) {
 	}
 	if got != n {
 		t.Errorf("Stop right after sending returned %d of %d datagrams", got, n)
+	}
+}
+
+// setUp turns IFF_UP on or off on ifname.
+func setUp(ifname string, up bool) error {
+	if up {
+		return linkUp(ifname)
+	}
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	ifr, _ := unix.NewIfreq(ifname)
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
+		return err
+	}
+	ifr.SetUint16(ifr.Uint16() &^ unix.IFF_UP)
+	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
+}
+
+func TestCaptureSurvivesLinkDownUp(t *testing.T) {
+	labtest.RequirePriv(t)
+	var (
+		pkts []Packet
+		err  error
+	)
+	inFreshNetns(t, func() {
+		tun, terr := openTun("cap1", [4]byte{10, 98, 0, 1})
+		if terr != nil {
+			err = terr
+			return
+		}
+		defer tun.Close()
+		c, oerr := Open("cap1", Options{})
+		if oerr != nil {
+			err = oerr
+			return
+		}
+		send := func(msg string) error {
+			u, err := net.Dial("udp4", "10.98.0.2:9")
+			if err != nil {
+				return err
+			}
+			defer u.Close()
+			_, err = u.Write([]byte(msg))
+			return err
+		}
+		err = errors.Join(send("before"), setUp("cap1", false))
+		time.Sleep(20 * time.Millisecond)
+		if err == nil {
+			err = setUp("cap1", true)
+		}
+		if err == nil {
+			// addresses and routes of a downed device are kept for IPv4
+			err = send("after")
+		}
+		time.Sleep(20 * time.Millisecond)
+		var serr error
+		pkts, _, serr = c.Stop()
+		err = errors.Join(err, serr)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	for _, p := range pkts {
+		pk := gopacket.NewPacket(p.Data, p.LinkType, gopacket.Default)
+		if u, ok := pk.Layer(layers.LayerTypeUDP).(*layers.UDP); ok {
+			seen = append(seen, string(u.Payload))
+		}
+	}
+	if len(seen) != 2 || seen[0] != "before" || seen[1] != "after" {
+		t.Errorf("datagrams %q across a down/up, want [before after]", seen)
 	}
 }

@@ -2,11 +2,12 @@ package capture
 
 import (
 	"errors"
+	"fmt"
 	"os"
-	"reflect"
+	"syscall"
+	"time"
 	"unsafe"
 
-	"github.com/gopacket/gopacket/pcapgo"
 	"golang.org/x/sys/unix"
 )
 
@@ -16,58 +17,135 @@ import (
 // reader goroutine is scheduled, was measured to lose 40–70 % of the frames.
 const rcvBuf = 16 << 20
 
-// socketFile returns the AF_PACKET socket inside h. pcapgo.EthernetHandle
-// (gopacket v1.7.7) keeps it in the unexported field file and offers no
-// setter for the receive buffer or for PACKET_IGNORE_OUTGOING; if a later
-// version changes the field, this fails and so does Open, rather than
-// capturing with a buffer that drops.
-func socketFile(h *pcapgo.EthernetHandle) (*os.File, error) {
-	v := reflect.ValueOf(h).Elem().FieldByName("file")
-	if !v.IsValid() || v.Type() != reflect.TypeFor[*os.File]() {
-		return nil, errors.New("pcapgo.EthernetHandle has no file *os.File field: cannot tune its socket")
-	}
-	f := *(**os.File)(unsafe.Pointer(v.UnsafeAddr()))
-	if f == nil {
-		return nil, errors.New("pcapgo.EthernetHandle has no socket")
-	}
-	return f, nil
+// snapLen is the largest frame read whole: a 64 KB GSO super-frame on a
+// veth or loopback fits, so nothing is ever cut short.
+const snapLen = 262144
+
+// packetSocket is an AF_PACKET socket bound to one interface, read through
+// Go's poller so that Close wakes a blocked reader (packet(7)).
+type packetSocket struct {
+	f       *os.File
+	rc      syscall.RawConn
+	ifindex int
+	rcvbuf  int // SO_RCVBUF as the kernel granted it
+	buf     []byte
+	oob     []byte
 }
 
-// tune enlarges the socket's receive buffer (SO_RCVBUFFORCE, which needs
-// CAP_NET_ADMIN in the initial user namespace; otherwise SO_RCVBUF, capped
-// by net.core.rmem_max) and, on loopback, sets PACKET_IGNORE_OUTGOING
-// (Linux 4.20): loopback hands a packet socket every frame twice, once
-// leaving and once arriving, and libpcap likewise keeps only the arriving
-// copy. It returns the buffer size the kernel granted (SO_RCVBUF read back).
-func tune(f *os.File, loopback bool) (int, error) {
+// openPacketSocket creates the socket in the calling thread's network
+// namespace: socket(AF_PACKET, SOCK_RAW, ETH_P_ALL), a 16 MiB receive buffer
+// (SO_RCVBUFFORCE, which needs CAP_NET_ADMIN; otherwise SO_RCVBUF, capped by
+// net.core.rmem_max), kernel receive timestamps (SO_TIMESTAMPNS), on
+// loopback PACKET_IGNORE_OUTGOING (Linux 4.20: loopback hands a packet
+// socket every frame twice, once leaving and once arriving; libpcap keeps
+// the arriving copy too), then bind(2) to the interface.
+func openPacketSocket(ifindex int, loopback bool) (*packetSocket, error) {
+	proto := int(htons(unix.ETH_P_ALL))
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, proto)
+	if err != nil {
+		return nil, os.NewSyscallError("socket AF_PACKET", err)
+	}
+	fail := func(err error) (*packetSocket, error) {
+		unix.Close(fd)
+		return nil, err
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, rcvBuf); err != nil {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, rcvBuf); err != nil {
+			return fail(os.NewSyscallError("setsockopt SO_RCVBUF", err))
+		}
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1); err != nil {
+		return fail(os.NewSyscallError("setsockopt SO_TIMESTAMPNS", err))
+	}
+	if loopback {
+		if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_IGNORE_OUTGOING, 1); err != nil {
+			return fail(os.NewSyscallError("setsockopt PACKET_IGNORE_OUTGOING", err))
+		}
+	}
+	got, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF)
+	if err != nil {
+		return fail(os.NewSyscallError("getsockopt SO_RCVBUF", err))
+	}
+	if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifindex}); err != nil {
+		return fail(os.NewSyscallError("bind AF_PACKET", err))
+	}
+	f := os.NewFile(uintptr(fd), "packet")
 	rc, err := f.SyscallConn()
 	if err != nil {
-		return 0, err
+		f.Close()
+		return nil, err
 	}
+	return &packetSocket{
+		f: f, rc: rc, ifindex: ifindex, rcvbuf: got,
+		buf: make([]byte, snapLen), oob: make([]byte, unix.CmsgSpace(int(unsafe.Sizeof(unix.Timespec{})))),
+	}, nil
+}
+
+// errIfDown is returned by read once when the interface goes down
+// (packet_notifier); the socket is rebound when it comes back up.
+var errIfDown = errors.New("interface went down")
+
+// read returns the next frame of the bound interface (a copy), its kernel
+// receive timestamp, and the interface it came from. It blocks in the poller
+// until a frame arrives or the socket is closed (os.ErrClosed).
+func (s *packetSocket) read() ([]byte, time.Time, int, error) {
 	var (
-		got  int
-		serr error
+		n, oobn int
+		from    unix.Sockaddr
+		rerr    error
 	)
-	cerr := rc.Control(func(fd uintptr) {
-		s := int(fd)
-		if err := unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, rcvBuf); err != nil {
-			if err := unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_RCVBUF, rcvBuf); err != nil {
-				serr = os.NewSyscallError("setsockopt SO_RCVBUF", err)
-				return
+	err := s.rc.Read(func(fd uintptr) bool {
+		n, oobn, _, from, rerr = unix.Recvmsg(int(fd), s.buf, s.oob, 0)
+		return rerr != unix.EAGAIN
+	})
+	if err != nil {
+		return nil, time.Time{}, 0, err
+	}
+	if rerr == unix.ENETDOWN {
+		return nil, time.Time{}, 0, errIfDown
+	}
+	if rerr != nil {
+		return nil, time.Time{}, 0, os.NewSyscallError("recvmsg", rerr)
+	}
+	ts := time.Now()
+	if msgs, err := unix.ParseSocketControlMessage(s.oob[:oobn]); err == nil {
+		for _, m := range msgs {
+			if m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SCM_TIMESTAMPNS && len(m.Data) >= int(unsafe.Sizeof(unix.Timespec{})) {
+				t := *(*unix.Timespec)(unsafe.Pointer(&m.Data[0]))
+				ts = time.Unix(t.Unix())
 			}
 		}
-		if loopback {
-			if err := unix.SetsockoptInt(s, unix.SOL_PACKET, unix.PACKET_IGNORE_OUTGOING, 1); err != nil {
-				serr = os.NewSyscallError("setsockopt PACKET_IGNORE_OUTGOING", err)
-				return
-			}
-		}
-		if got, serr = unix.GetsockoptInt(s, unix.SOL_SOCKET, unix.SO_RCVBUF); serr != nil {
-			serr = os.NewSyscallError("getsockopt SO_RCVBUF", serr)
-		}
+	}
+	ifindex := s.ifindex
+	if ll, ok := from.(*unix.SockaddrLinklayer); ok {
+		ifindex = ll.Ifindex
+	}
+	return append([]byte(nil), s.buf[:n]...), ts, ifindex, nil
+}
+
+// stats reads PACKET_STATISTICS; the kernel resets the counters on every
+// read. tp_packets counts the frames queued to the socket plus tp_drops
+// (net/packet/af_packet.c, packet_getsockopt).
+func (s *packetSocket) stats() (packets, drops uint32, err error) {
+	var st *unix.TpacketStats
+	cerr := s.rc.Control(func(fd uintptr) {
+		st, err = unix.GetsockoptTpacketStats(int(fd), unix.SOL_PACKET, unix.PACKET_STATISTICS)
 	})
 	if cerr != nil {
-		return 0, cerr
+		return 0, 0, cerr
 	}
-	return got, serr
+	if err != nil {
+		return 0, 0, os.NewSyscallError("getsockopt PACKET_STATISTICS", err)
+	}
+	return st.Packets, st.Drops, nil
 }
+
+func (s *packetSocket) close() error {
+	if err := s.f.Close(); err != nil {
+		return fmt.Errorf("close packet socket: %w", err)
+	}
+	return nil
+}
+
+// htons converts a 16-bit value to network byte order.
+func htons(v uint16) uint16 { return v<<8 | v>>8 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -43,6 +42,9 @@ type ClientConfig struct {
 	// AbsoluteForm writes "http://host/path" request-targets, as sent to a
 	// proxy (RFC 9112 §3.2.2).
 	AbsoluteForm bool
+	// Origin is the host[:port] named by the Host field and by absolute-form
+	// targets (default: the address dialed). Set it when Addr is a proxy.
+	Origin string
 	// Header is added to every request, after Host and the persistence
 	// fields and before the request's own fields.
 	Header httpwire.Header
@@ -141,7 +143,7 @@ type Client struct {
 	pool    *pool
 	mu      sync.Mutex
 	timings []Timing
-	closers sync.WaitGroup
+	closers closeTracker
 }
 
 func (c *Client) init() {
@@ -177,7 +179,7 @@ func (c *Client) Fetch(ctx context.Context, reqs []Request, s Strategy) ([]Resul
 	default:
 		return nil, fmt.Errorf("peer: fetch: unknown strategy %d", s.Mode)
 	}
-	c.closers.Wait()
+	c.closers.wait()
 	out := make([]Result, len(jobs))
 	var first error
 	for i, j := range jobs {
@@ -203,7 +205,7 @@ func (c *Client) Do(ctx context.Context, req Request) Result {
 func (c *Client) CloseIdle() int {
 	c.init()
 	n := c.pool.closeIdle()
-	c.closers.Wait()
+	c.closers.wait()
 	return n
 }
 
@@ -346,79 +348,4 @@ func (c *Client) parallel(ctx context.Context, jobs []*job, k int, fresh bool) {
 	}
 	close(next)
 	wg.Wait()
-}
-
-// wire builds the message for r on cc: version, target form, Host, the
-// persistence fields, the body framing. persistent is whether the strategy
-// means to reuse the connection. It reports whether the request asks the
-// connection to persist.
-func (c *Client) wire(r *Request, cc *clientConn, persistent bool) (*httpwire.Request, bool) {
-	v := c.version(r)
-	w := &httpwire.Request{Method: r.Method, Target: r.Target, Major: v.Major, Minor: v.Minor, ContentLength: -1}
-	if w.Method == "" {
-		w.Method = "GET"
-	}
-	if c.Config.AbsoluteForm && strings.HasPrefix(w.Target, "/") {
-		w.Target = "http://" + cc.addr + w.Target
-	}
-	var h httpwire.Header
-	if !r.Header.Has("Host") && !c.Config.Header.Has("Host") {
-		h.Add("Host", cc.addr)
-	}
-	last := !persistent || r.Close || c.Config.NoKeepAlive ||
-		(c.Config.MaxRequestsPerConn > 0 && cc.sent+1 >= c.Config.MaxRequestsPerConn) ||
-		(cc.limit > 0 && cc.sent+1 >= cc.limit)
-	custom := r.Header.Has("Connection") || r.Header.Has("Proxy-Connection") ||
-		c.Config.Header.Has("Connection") || c.Config.Header.Has("Proxy-Connection")
-	if !custom {
-		switch {
-		case v == HTTP10 && !last:
-			name := "Connection"
-			if c.Config.ProxyConnection {
-				name = "Proxy-Connection"
-			}
-			h.Add(name, "keep-alive")
-		case v != HTTP10 && last:
-			h.Add("Connection", "close")
-		}
-	}
-	h = append(h, c.Config.Header...)
-	h = append(h, r.Header...)
-	w.Header = h
-	if len(r.Body) > 0 || w.Method == "POST" || w.Method == "PUT" || w.Method == "PATCH" {
-		w.Framing = httpwire.FramingContentLength
-		w.Body = r.Body
-	}
-	return w, requestAsksKeepAlive(v, h)
-}
-
-// requestAsksKeepAlive applies RFC 9112 §9.3 to the request as written:
-// HTTP/1.1 persists unless Connection lists close; HTTP/1.0 persists only
-// with the keep-alive option, here read from Connection or, for the
-// proxy workaround, Proxy-Connection.
-func requestAsksKeepAlive(v Version, h httpwire.Header) bool {
-	if hasToken(h, "Connection", "close") {
-		return false
-	}
-	if v == HTTP10 {
-		return hasToken(h, "Connection", "keep-alive") || hasToken(h, "Proxy-Connection", "keep-alive")
-	}
-	return true
-}
-
-// cacheable reports whether a shared cache could store the response: a
-// complete response to GET or HEAD with a heuristically cacheable status
-// (RFC 9110 §15.1) and no Cache-Control: no-store (RFC 9111 §3).
-func cacheable(method string, resp *httpwire.Response) bool {
-	if resp == nil || resp.Truncated || (method != "GET" && method != "HEAD") {
-		return false
-	}
-	if hasToken(resp.Header, "Cache-Control", "no-store") {
-		return false
-	}
-	switch resp.Status {
-	case 200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501:
-		return true
-	}
-	return false
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/tcplab/tcplab/httpwire"
@@ -213,9 +214,9 @@ func closeReason(err error) string {
 // after a timeout it closes at once; otherwise it probes for a FIN that
 // already came and then closes with Config.CloseMode.
 func (c *Client) retire(cc *clientConn, reason string) {
-	c.closers.Add(1)
+	c.closers.add()
 	go func() {
-		defer c.closers.Done()
+		defer c.closers.done()
 		by, res := ByLocal, closeResult{unread: -1}
 		switch {
 		case cc.sawEnd:
@@ -247,4 +248,38 @@ func (c *Client) retire(cc *clientConn, reason string) {
 			res.apply(r)
 		})
 	}()
+}
+
+// closeTracker counts the background closes in progress. Unlike a
+// sync.WaitGroup it may gain new closes (an idle timer firing) while a wait
+// is under way.
+type closeTracker struct {
+	mu   sync.Mutex
+	n    int
+	cond *sync.Cond
+}
+
+func (ct *closeTracker) add() {
+	ct.mu.Lock()
+	ct.n++
+	ct.mu.Unlock()
+}
+
+func (ct *closeTracker) done() {
+	ct.mu.Lock()
+	if ct.n--; ct.n == 0 && ct.cond != nil {
+		ct.cond.Broadcast()
+	}
+	ct.mu.Unlock()
+}
+
+func (ct *closeTracker) wait() {
+	ct.mu.Lock()
+	defer ct.mu.Unlock()
+	if ct.cond == nil {
+		ct.cond = sync.NewCond(&ct.mu)
+	}
+	for ct.n > 0 {
+		ct.cond.Wait()
+	}
 }

@@ -70,6 +70,7 @@ func TestClientStrategies(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Logf("%s: %d objects in %v", tc.s, objects, elapsed[tc.s.Mode].Round(time.Millisecond))
 			c.Close()
 			var ts []Timing
 			reused, pipelined := 0, 0

@@ -106,7 +106,7 @@ func TestSmartProxyNoHang(t *testing.T) {
 			if proxyConn {
 				hdr = httpwire.Header{{Name: "X-End-To-End", Value: "kept"}}
 			}
-			c := &Client{Config: ClientConfig{Addr: paddr, Version: HTTP10, ProxyConnection: proxyConn, AbsoluteForm: true, ResponseTimeout: 2 * time.Second}}
+			c := &Client{Config: ClientConfig{Addr: paddr, Origin: saddr, Version: HTTP10, ProxyConnection: proxyConn, AbsoluteForm: true, ResponseTimeout: 2 * time.Second}}
 			reqs := []Request{{Target: "/obj/1", Header: hdr}, {Target: "/obj/2", Header: hdr}}
 			start := time.Now()
 			res, err := c.Fetch(testCtx(t, 5*time.Second), reqs, Strategy{Mode: PersistentSerial})
@@ -130,7 +130,7 @@ func TestSmartProxyNoHang(t *testing.T) {
 				if got := httpwire.HopByHop(h); !slices.Equal(got, []string{"connection"}) || h.Get("Connection") != "keep-alive" {
 					t.Errorf("request %d: server received hop-by-hop %v (Connection %q), want only the proxy's Connection: keep-alive", i, got, h.Get("Connection"))
 				}
-				if h.Get("X-End-To-End") != "kept" {
+				if h.Get("X-End-To-End") != "kept" || h.Get("Host") != saddr {
 					t.Errorf("request %d: end-to-end field lost: %v", i, h)
 				}
 			}

@@ -3,6 +3,7 @@ package peer
 import (
 	"errors"
 	"io"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -96,6 +97,20 @@ func TestServerKeepAliveMax(t *testing.T) {
 	waitFor(t, "server record", 2*time.Second, func() bool { return closedConns(s.Conns()) == 1 })
 	if rec := s.Conns()[0]; rec.Reason != ReasonMaxRequests || rec.ClosedBy != ByLocal || rec.Requests != 3 {
 		t.Errorf("server record %+v", rec)
+	}
+	// The events of the connection, in time order, for a waterfall.
+	wantEv := []EventKind{EventAccepted, EventRequestRead, EventResponseWritten, EventRequestRead, EventResponseWritten, EventRequestRead, EventResponseWritten, EventClosed}
+	var got []EventKind
+	var last time.Time
+	for _, e := range s.Events() {
+		got = append(got, e.Kind)
+		if e.At.Before(last) {
+			t.Errorf("event %v at %v before the previous one", e.Kind, e.At)
+		}
+		last = e.At
+	}
+	if !slices.Equal(got, wantEv) {
+		t.Errorf("events %v, want %v", got, wantEv)
 	}
 
 	// The client honours max: five requests take two connections, and the

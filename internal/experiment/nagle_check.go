@@ -1,0 +1,468 @@
+package experiment
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+)
+
+// nagleModeTimes are one mode's exchanges split by the rules: the first
+// exempt exchanges of the connection (quickack at its start), the ones that
+// followed a slow reply (the server answered the previous request later than
+// its ato, so it was not in interactive mode), and the rest — the ones the
+// medians use.
+type nagleModeTimes struct {
+	clock, wire, held, gap []float64 // ms; held = ACK of the header − RTT
+	firstHeld, firstClock  []float64 // the exempt exchanges at the start
+	slowHeld, slowClock    []float64 // the exchanges after a slow reply
+	complete, reqSegs1     int       // counted exchanges fully seen on the wire; of them, requests in one segment
+	pureHeaderAcks         int       // counted exchanges whose header was ACKed by a pure ACK
+	counted                int       // exchanges after the exempt ones
+}
+
+// nagleSplitTimes sorts a connection's exchanges by the rules. slow is the
+// server turnaround (reply in − body out − RTT, on the wire) from which the
+// next exchange no longer counts; 0 disables that rule.
+func nagleSplitTimes(c *nagleConn, wc *nagleWireConn, rtt time.Duration, exempt int, slow time.Duration) nagleModeTimes {
+	var t nagleModeTimes
+	seen := func(k int) (nagleWireExchange, bool) {
+		if wc == nil || k < 0 || k >= len(wc.ex) || !wc.ex[k].complete() {
+			return nagleWireExchange{}, false
+		}
+		return wc.ex[k], true
+	}
+	for k, et := range c.times {
+		x, ok := seen(k)
+		held := ms(x.ackAfter() - rtt)
+		if k < exempt {
+			t.firstClock = append(t.firstClock, ms(et.dur()))
+			if ok {
+				t.firstHeld = append(t.firstHeld, held)
+			}
+			continue
+		}
+		if prev, pok := seen(k - 1); slow > 0 && pok && prev.tReply.Sub(prev.tBody)-rtt >= slow {
+			t.slowClock = append(t.slowClock, ms(et.dur()))
+			if ok {
+				t.slowHeld = append(t.slowHeld, held)
+			}
+			continue
+		}
+		t.counted++
+		t.clock = append(t.clock, ms(et.dur()))
+		if !ok {
+			continue
+		}
+		t.complete++
+		t.wire = append(t.wire, ms(x.total()))
+		t.held = append(t.held, held)
+		t.gap = append(t.gap, ms(x.gap()))
+		if x.reqSegs == 1 {
+			t.reqSegs1++
+		}
+		if x.ackPure {
+			t.pureHeaderAcks++
+		}
+	}
+	return t
+}
+
+// check compares the clocks, the wire and both kernels with the model.
+func (n *Nagle) check(r *Result, p Plan, runs *nagleRuns, w *nagleWire) {
+	exempt := runs.pingpongThresh
+	rtt := w.rtt
+	if rtt <= 0 {
+		rtt = p.RTT
+	}
+	conn := map[nagleMode]*nagleConn{}
+	for _, c := range runs.conns {
+		conn[c.mode] = c
+	}
+	srv := conn[nagleModeOn].server
+	ato, srtt := nagleDelackMin, time.Duration(0)
+	if srv != nil {
+		ato, srtt = srv.ATO, srv.RTT
+	}
+	d := nagleEffectiveDelack(ato, srtt)
+	times := map[nagleMode]nagleModeTimes{}
+	for _, c := range runs.conns {
+		slow := time.Duration(0)
+		if c.mode == nagleModeOn {
+			slow = ato - nagleJiffy
+		}
+		times[c.mode] = nagleSplitTimes(c, w.conns[c.mode], rtt, exempt, slow)
+	}
+	lo, hi := nagleDelackWindow(d)
+
+	r.Model = fmt.Sprintf("Request = header (%d B) + body (%d B) in two writes, reply %d B, %d exchanges per connection, RTT %.1f ms "+
+		"(measured on the wire). NODELAY or CORK: header and body leave together, one exchange = 1 RTT. Nagle on: the body "+
+		"waits until the header is ACKed, and the server delays that ACK because it has nothing to send yet: 2 RTT + D, "+
+		"where D is the server's delayed-ACK timer — tcpi_ato %.0f ms, capped by max(srtt, 40 ms) when above 40 ms and by "+
+		"200 ms: D = %.0f ms, seen as %.0f…%.0f ms in 4 ms ticks. QUICKACK on the server sends that ACK at once, but Nagle "+
+		"still waits for it: 2 RTT. Rules: the first %d exchange(s) of each connection are excluded from the medians — "+
+		"the server is in quickack mode until it has answered tcp_pingpong_thresh=%d time(s) within its ato; so is a Nagle "+
+		"exchange that follows a reply the server sent ≥ ato − 4 ms after the request (on the wire), since a slow server "+
+		"leaves interactive mode and ACKs at once. A burst of %d 1-byte writes: "+
+		"one segment each with NODELAY (%d B of headers per byte with timestamps), about one segment per RTT with Nagle.",
+		runs.headerLen, runs.bodyLen, runs.replyLen, n.Exchanges, ms(rtt), ms(ato), ms(d), ms(lo), ms(hi),
+		exempt, exempt, n.Burst, nagleHeaderModel(w.ts))
+
+	r.Metric("rtt_wire_ms", ms(rtt))
+	r.Metric("exchanges_excluded", float64(exempt))
+	r.Metric("delack_model_ms", ms(d))
+	for _, m := range nagleModes {
+		r.Metric("median_"+string(m)+"_ms", median(times[m].clock))
+		r.Metric("wire_median_"+string(m)+"_ms", median(times[m].wire))
+	}
+	r.Metric("first_nagle_ms", median(times[nagleModeOn].firstClock))
+
+	n.checkNagle(r, rtt, exempt, lo, hi, times, srv != nil)
+	n.checkCures(r, rtt, lo, times)
+	n.checkClockWire(r, times)
+	n.checkPiggyback(r, runs, w, times, exempt)
+	n.checkBurst(r, runs, w)
+	n.checkKernel(r, runs, w, times, ato, srtt, d, lo, hi)
+
+	r.Explain("Nagle's rule: a small segment may not leave while an earlier small segment is unacknowledged. The body is small and the header is still in flight, so the body waits for the header's ACK.")
+	r.Explain("The server has nothing to send until the body arrives, so it delays that ACK, hoping to piggyback it on data — the two wait for each other until the delayed-ACK timer (here %.0f ms) fires. Every exchange pays it, except the first, when the server still ACKs at once (quickack).", ms(d))
+	r.Explain("TCP_NODELAY sends the body at once; TCP_CORK (or one write) puts header and body in one segment; TCP_QUICKACK on the server kills the delay but Nagle still costs a round trip per write-write-read.")
+	r.Explain("Open the pcapng: each header, body, server ACK and reply is annotated with the times the experiment read from it.")
+}
+
+// nagleHeaderModel is the IP+TCP header bytes of a data segment: 20 + 20, plus
+// the 12-byte timestamps option (RFC 7323 §3: 10 bytes padded to 12).
+func nagleHeaderModel(ts bool) int {
+	if ts {
+		return 52
+	}
+	return 40
+}
+
+// checkNagle checks the stall with Nagle on, on the client's clock and on
+// the wire, and the quickack exemption at the connection's start.
+func (n *Nagle) checkNagle(r *Result, rtt time.Duration, exempt int, lo, hi time.Duration, times map[nagleMode]nagleModeTimes, haveInfo bool) {
+	t := times[nagleModeOn]
+	nagle := median(t.clock)
+	twoRTT := 2 * ms(rtt)
+	tol := ms(nagleTolerance(2 * rtt))
+	stalled := 0
+	for _, c := range t.clock {
+		if c >= twoRTT+ms(lo)-tol {
+			stalled++
+		}
+	}
+	enough := t.counted >= (n.Exchanges-exempt+1)/2
+	r.Metric("exchanges_after_slow_reply", float64(len(t.slowClock)))
+	r.Check("nagle-stalls-each-exchange",
+		"C9: with Nagle on, write-write-read stalls each exchange by the server's delayed ACK (clock)",
+		fmt.Sprintf("median = 2 RTT + D = %.1f + %.0f…%.0f ms (± %.1f ms); every counted exchange stalled; at least half of the %d after the first %d counted",
+			twoRTT, ms(lo), ms(hi), tol, n.Exchanges-exempt, exempt),
+		fmt.Sprintf("median %s; %d of %d counted exchanges stalled (%d after a slow reply not counted); first exchange(s) %s",
+			fmtMs(nagle), stalled, len(t.clock), len(t.slowClock), nagleList(t.firstClock)),
+		enough && nagle >= twoRTT+ms(lo)-tol && nagle <= twoRTT+ms(hi)+tol && stalled == len(t.clock))
+
+	held, gap := median(t.held), median(t.gap)
+	clockStall := nagle - 2*median(times[nagleModeNoDelay].clock)
+	r.Metric("stall_ms", held)
+	r.Metric("stall_clock_ms", clockStall)
+	r.Metric("nagle_gap_ms", gap)
+	inWindow := 0
+	for _, h := range t.held {
+		if h >= ms(lo) && h <= ms(hi) {
+			inWindow++
+		}
+	}
+	r.Check("stall-on-the-wire",
+		"C9: the capture shows the stall: the server's pure ACK of the header comes D late, and only then does the body leave",
+		fmt.Sprintf("ACK of the header held D = %.0f…%.0f ms beyond the RTT, pure, for every counted exchange; header→body gap = RTT + D; clock's stall (Nagle − 2×NODELAY) within 5 ms of the wire's", ms(lo), ms(hi)),
+		fmt.Sprintf("median held %s (%d of %d in range, %d pure), gap %s = RTT %s + %s; clock's stall %s",
+			fmtMs(held), inWindow, t.complete, t.pureHeaderAcks, fmtMs(gap), fmtMs(ms(rtt)), fmtMs(gap-ms(rtt)), fmtMs(clockStall)),
+		enough && t.complete == t.counted && inWindow == t.complete && t.pureHeaderAcks == t.complete &&
+			within(gap-ms(rtt), held, 2) && within(clockStall, held, 5))
+
+	quick := 0
+	for _, h := range append(append([]float64(nil), t.firstHeld...), t.slowHeld...) {
+		if h < ms(lo)/2 {
+			quick++
+		}
+	}
+	r.Check("quickack-when-not-interactive",
+		fmt.Sprintf("C9 (Linux): ACKs are immediate at the start of a connection (quickack), so the first %d exchange(s) escape the stall — excluded from the medians by rule; so do exchanges after a reply slower than the server's ato", exempt),
+		fmt.Sprintf("the first %d exchange(s), and any after a slow reply: ACK of the header held < %.0f ms; the first exchange ≈ 2 RTT = %.1f ms", exempt, ms(lo)/2, twoRTT),
+		fmt.Sprintf("first: held %s, exchange %s; after a slow reply: held %s", nagleList(t.firstHeld), nagleList(t.firstClock), nagleList(t.slowHeld)),
+		len(t.firstHeld) == exempt && quick == len(t.firstHeld)+len(t.slowHeld) && within(median(t.firstClock), twoRTT, tol))
+	if len(t.slowHeld) > 0 {
+		r.Finding("%d Nagle exchange(s) followed a reply the server sent more than its ato after the request; Linux then leaves interactive (pingpong) mode and ACKs the next header at once — the stall needs a server that answers quickly", len(t.slowHeld))
+	}
+	if !haveInfo {
+		r.Finding("the server's TCP_INFO could not be read; D was modelled as 40 ms")
+	}
+}
+
+// checkCures checks TCP_NODELAY, TCP_CORK and TCP_QUICKACK.
+func (n *Nagle) checkCures(r *Result, rtt, lo time.Duration, times map[nagleMode]nagleModeTimes) {
+	one := ms(rtt)
+	tol1 := ms(nagleTolerance(rtt))
+	nd := times[nagleModeNoDelay]
+	r.Check("nodelay-one-rtt",
+		"C8: with Nagle off (TCP_NODELAY) the body leaves at once and an exchange takes about one RTT",
+		fmt.Sprintf("median = RTT %.1f ± %.1f ms; on the wire the body follows the header within 1 ms", one, tol1),
+		fmt.Sprintf("median %s; median header→body gap %.3f ms", fmtMs(median(nd.clock)), median(nd.gap)),
+		len(nd.clock) > 0 && within(median(nd.clock), one, tol1) && nd.complete == nd.counted && median(nd.gap) < 1)
+
+	ck := times[nagleModeCork]
+	r.Check("cork-one-rtt",
+		"C8: TCP_CORK around the two writes sends header and body as one segment: one RTT, no stall",
+		fmt.Sprintf("median = RTT %.1f ± %.1f ms; every request one segment on the wire", one, tol1),
+		fmt.Sprintf("median %s; %d of %d requests in one segment", fmtMs(median(ck.clock)), ck.reqSegs1, ck.complete),
+		len(ck.clock) > 0 && within(median(ck.clock), one, tol1) && ck.complete == ck.counted && ck.reqSegs1 == ck.complete)
+
+	qa := times[nagleModeQuickAck]
+	two := 2 * one
+	tol2 := ms(nagleTolerance(2 * rtt))
+	nagle := median(times[nagleModeOn].clock)
+	r.Check("quickack-removes-stall",
+		"C9: TCP_QUICKACK on the server removes the delayed-ACK stall (Nagle still waits one RTT for the ACK)",
+		fmt.Sprintf("median = 2 RTT %.1f ± %.1f ms; ACK of the header held < %.0f ms; at least %.0f ms faster than Nagle alone", two, tol2, ms(lo)/2, ms(lo)),
+		fmt.Sprintf("median %s (Nagle %s); ACK held median %s", fmtMs(median(qa.clock)), fmtMs(nagle), fmtMs(median(qa.held))),
+		len(qa.clock) > 0 && within(median(qa.clock), two, tol2) && qa.complete == qa.counted &&
+			median(qa.held) < ms(lo)/2 && nagle-median(qa.clock) >= ms(lo))
+	if median(qa.clock) > one+tol1 {
+		r.Finding("TCP_QUICKACK removes the delayed-ACK stall but not Nagle's own cost: the body still waits one round trip for the header's ACK (%.1f ms vs %.1f ms with TCP_NODELAY). On loopback the RTT is ~0 and the two look the same.", median(qa.clock), median(nd.clock))
+	}
+}
+
+// checkClockWire checks that the client's clock and the capture agree on
+// every mode's exchange time.
+func (n *Nagle) checkClockWire(r *Result, times map[nagleMode]nagleModeTimes) {
+	worst := 0.0
+	var parts []string
+	ok := true
+	for _, m := range nagleModes {
+		t := times[m]
+		if len(t.wire) == 0 {
+			ok = false
+			parts = append(parts, fmt.Sprintf("%s: not on the wire", m))
+			continue
+		}
+		diff := median(t.clock) - median(t.wire)
+		worst = math.Max(worst, math.Abs(diff))
+		parts = append(parts, fmt.Sprintf("%s %.2f/%.2f", m, median(t.clock), median(t.wire)))
+	}
+	r.Check("clock-agrees-with-wire",
+		"C9: the two witnesses agree: the client's clock and the capture give the same exchange times",
+		"|median clock − median wire (header out → reply in)| ≤ 2 ms in every mode",
+		fmt.Sprintf("clock/wire ms: %s; worst %.3f ms", strings.Join(parts, ", "), worst),
+		ok && worst <= 2)
+}
+
+// checkPiggyback counts the server's ACKs that ride on data.
+func (n *Nagle) checkPiggyback(r *Result, runs *nagleRuns, w *nagleWire, times map[nagleMode]nagleModeTimes, exempt int) {
+	var parts []string
+	for _, m := range nagleModes {
+		wc := w.conns[m]
+		if wc == nil || !wc.found {
+			continue
+		}
+		ratio := 0.0
+		if wc.pure+wc.piggy > 0 {
+			ratio = float64(wc.piggy) / float64(wc.pure+wc.piggy)
+		}
+		r.Metric("piggyback_ratio_"+string(m), ratio)
+		r.Metric("pure_acks_"+string(m), float64(wc.pure))
+		r.Metric("piggybacked_acks_"+string(m), float64(wc.piggy))
+		parts = append(parts, fmt.Sprintf("%s %d/%d", m, wc.piggy, wc.pure+wc.piggy))
+		if m == nagleModeOn {
+			r.Metric("piggyback_ratio", ratio)
+		}
+	}
+	nt, ct := times[nagleModeOn], times[nagleModeCork]
+	ckRides := 0
+	if wc := w.conns[nagleModeCork]; wc != nil {
+		for k, x := range wc.ex {
+			if k >= exempt && x.complete() && x.ack == x.reply {
+				ckRides++
+			}
+		}
+	}
+	nagleRatio := r.Metrics["piggyback_ratio_nagle"]
+	r.Check("ack-rides-on-data-only-when-there-is-data",
+		"C9: a delayed ACK waits for data going the same way: with Nagle the header's ACK finds none and goes pure; when the whole request is one segment the ACK rides on the reply",
+		"Nagle: every counted header ACKed by a pure ACK, so at most half the server's ACKs piggybacked; CORK: every counted request ACKed by its reply",
+		fmt.Sprintf("Nagle: %d of %d header ACKs pure, piggybacked share %.2f; CORK: %d of %d ACKed by the reply (piggybacked/all server ACKs: %s)",
+			nt.pureHeaderAcks, nt.complete, nagleRatio, ckRides, ct.complete, strings.Join(parts, ", ")),
+		nt.complete > 0 && nt.pureHeaderAcks == nt.complete && nagleRatio <= 0.5+1e-9 && ct.complete > 0 && ckRides == ct.complete)
+}
+
+// checkBurst checks Nagle's coalescing of tiny writes and their header
+// overhead.
+func (n *Nagle) checkBurst(r *Result, runs *nagleRuns, w *nagleWire) {
+	var on, off *nagleBurstConn
+	for _, b := range runs.bursts {
+		if b.nagle {
+			on = b
+		} else {
+			off = b
+		}
+	}
+	wOn, wOff := w.bursts[true], w.bursts[false]
+	if on == nil || off == nil || wOn == nil || wOff == nil || !wOn.found || !wOff.found {
+		r.Check("nagle-coalesces", "C8: Nagle coalesces tiny writes into far fewer segments", "both bursts on the wire", "a burst connection is missing from the capture", false)
+		return
+	}
+	segOn, segOff := wOn.cost.segments, wOff.cost.segments
+	r.Metric("segments_nagle", float64(segOn))
+	r.Metric("segments_nodelay", float64(segOff))
+	r.Metric("burst_writes", float64(n.Burst))
+	r.Metric("burst_write_ms_nagle", ms(on.writing))
+	r.Metric("burst_write_ms_nodelay", ms(off.writing))
+	bound := nagleBurstSegments(n.Burst, on.writing, wOn.rtt)
+	r.Check("nagle-coalesces",
+		fmt.Sprintf("C8: Nagle coalesces tiny writes: %d one-byte writes leave in far fewer segments than with TCP_NODELAY", n.Burst),
+		fmt.Sprintf("Nagle: ≤ %d segments (1 + one per RTT the writes took, %.2f ms); NODELAY: ≥ %d (one per write, autocorking may merge a few); all %d bytes on the wire both times", bound, ms(on.writing), n.Burst/2, n.Burst),
+		fmt.Sprintf("Nagle %d segments (largest %d B), NODELAY %d segments; bytes %d and %d", segOn, wOn.cost.largest, segOff, wOn.cost.payload, wOff.cost.payload),
+		segOn <= bound && segOff >= n.Burst/2 && segOff >= 10*segOn && wOn.cost.payload == n.Burst && wOff.cost.payload == n.Burst)
+	if segOff < n.Burst {
+		r.Finding("with TCP_NODELAY, %d writes made %d segments: tcp_autocorking merged writes made while an earlier segment was still queued below TCP", n.Burst, segOff)
+	}
+
+	want := nagleHeaderModel(w.ts)
+	good := wOn.cost.nagleHeaderLens[want] + wOff.cost.nagleHeaderLens[want]
+	total := wOn.cost.segments + wOff.cost.segments
+	r.Metric("header_bytes", float64(want))
+	r.Metric("wire_bytes_per_payload_byte_nagle", wOn.cost.perPayloadByte())
+	r.Metric("wire_bytes_per_payload_byte_nodelay", wOff.cost.perPayloadByte())
+	r.Check("header-overhead",
+		"C3: every segment carries ~40 bytes of IP+TCP headers (52 with timestamps), so tiny segments cost far more than their data",
+		fmt.Sprintf("IP header + TCP header (IHL, data offset) = %d bytes on every data segment (timestamps %v); NODELAY ≈ %d bytes on the wire per byte of data",
+			want, w.ts, want+1),
+		fmt.Sprintf("%d of %d segments with %d-byte headers (seen: %s); bytes on the wire per data byte: NODELAY %.1f, Nagle %.2f",
+			good, total, want, nagleLens(wOn.cost.nagleHeaderLens, wOff.cost.nagleHeaderLens), wOff.cost.perPayloadByte(), wOn.cost.perPayloadByte()),
+		total > 0 && good == total && within(wOff.cost.perPayloadByte(), float64(want+1), float64(want)*0.2))
+	if w.ts {
+		r.Finding("with TCP timestamps on (Linux's default), each segment carries 52 bytes of IP+TCP headers, not the book's 40")
+	}
+}
+
+// checkKernel compares the kernel's witness with the wire: the client's
+// data segment counters, the server's delayed-ACK timeout, and TCP_NODELAY
+// read back.
+func (n *Nagle) checkKernel(r *Result, runs *nagleRuns, w *nagleWire, times map[nagleMode]nagleModeTimes, ato, srtt, d, lo, hi time.Duration) {
+	var parts []string
+	ok := true
+	for _, c := range runs.conns {
+		wc := w.conns[c.mode]
+		if c.client == nil || wc == nil || !wc.found {
+			ok = false
+			continue
+		}
+		if int(c.client.DataSegsOut) != wc.dataSegs {
+			ok = false
+		}
+		parts = append(parts, fmt.Sprintf("%s %d/%d", c.mode, c.client.DataSegsOut, wc.dataSegs))
+	}
+	for _, b := range runs.bursts {
+		wb := w.bursts[b.nagle]
+		if b.client == nil || wb == nil || !wb.found {
+			ok = false
+			continue
+		}
+		if int(b.client.DataSegsOut) != wb.cost.segments {
+			ok = false
+		}
+		parts = append(parts, fmt.Sprintf("burst-nagle=%v %d/%d", b.nagle, b.client.DataSegsOut, wb.cost.segments))
+	}
+	r.Check("kernel-counts-segments",
+		"C8: the client's kernel counts the same data segments as the capture (TCP_INFO tcpi_data_segs_out)",
+		"tcpi_data_segs_out = client data segments on the wire, every connection",
+		"kernel/wire: "+strings.Join(parts, ", "),
+		ok && len(parts) == len(runs.conns)+len(runs.bursts))
+
+	var srvAto []float64
+	for _, c := range runs.conns {
+		if c.mode == nagleModeOn {
+			for _, a := range c.serverAto {
+				srvAto = append(srvAto, ms(a))
+			}
+		}
+	}
+	r.Metric("server_ato_ms", ms(ato))
+	r.Metric("server_srtt_ms", ms(srtt))
+	held := median(times[nagleModeOn].held)
+	r.Check("kernel-delack-timer",
+		"C9 (Linux): the server's delayed-ACK timeout (TCP_INFO tcpi_ato) is 40–200 ms and matches the stall on the wire",
+		fmt.Sprintf("40 ≤ tcpi_ato ≤ 200 ms; armed D = %.0f ms (ato %.0f, srtt %.1f); wire stall in %.0f…%.0f ms", ms(d), ms(ato), ms(srtt), ms(lo), ms(hi)),
+		fmt.Sprintf("tcpi_ato after the last reply %.0f ms (per request: %s); wire stall %s", ms(ato), nagleList(srvAto), fmtMs(held)),
+		ato >= nagleDelackMin && ato <= nagleDelackMax && held >= ms(lo) && held <= ms(hi))
+
+	goDefault := 0
+	var got []string
+	readOK := true
+	for _, c := range runs.conns {
+		if c.goNoDelay {
+			goDefault++
+		}
+		if c.noDelay != (c.mode == nagleModeNoDelay) {
+			readOK = false
+		}
+		got = append(got, fmt.Sprintf("%s=%d", c.mode, nagleB2I(c.noDelay)))
+	}
+	for _, b := range runs.bursts {
+		if b.noDelay == b.nagle {
+			readOK = false
+		}
+		got = append(got, fmt.Sprintf("burst-nagle=%v:%d", b.nagle, nagleB2I(b.noDelay)))
+	}
+	r.Check("nagle-really-on",
+		"C8: Nagle was on where the experiment says: TCP_NODELAY read back from the kernel after Go's dial",
+		"TCP_NODELAY = 0 on the Nagle, CORK and QUICKACK connections and the Nagle burst, 1 on the others",
+		"getsockopt TCP_NODELAY: "+strings.Join(got, ", "),
+		readOK)
+	if goDefault > 0 {
+		r.Finding("Go sets TCP_NODELAY=1 on every connection (%d of %d dialled connections read 1 before the experiment set it): a Go program never sees Nagle unless it calls SetNoDelay(false) after the connection exists", goDefault, len(runs.conns))
+	}
+}
+
+func nagleB2I(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// nagleList prints a short list of milliseconds.
+func nagleList(xs []float64) string {
+	if len(xs) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprintf("%.2f", x)
+	}
+	if len(parts) > 8 {
+		parts = append(parts[:8], "…")
+	}
+	return "[" + strings.Join(parts, " ") + "] ms"
+}
+
+// nagleLens prints header-length histograms: "52×202".
+func nagleLens(ms ...map[int]int) string {
+	sum := map[int]int{}
+	for _, m := range ms {
+		for k, v := range m {
+			sum[k] += v
+		}
+	}
+	keys := make([]int, 0, len(sum))
+	for k := range sum {
+		keys = append(keys, k)
+	}
+	sort.Ints(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%d B×%d", k, sum[k])
+	}
+	return strings.Join(parts, ", ")
+}
