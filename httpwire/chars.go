@@ -60,6 +60,29 @@ func ctlIndex(b []byte) int {
 	return len(b)
 }
 
+// hasCtl reports whether b holds a control character (below 0x20, or 0x7f),
+// HTAB included, eight octets at a time without a branch per word.
+func hasCtl(b []byte) bool {
+	if len(b) < 8 {
+		for _, c := range b {
+			if c < 0x20 || c == 0x7f {
+				return true
+			}
+		}
+		return false
+	}
+	var acc uint64
+	for i := 0; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		y := x ^ (0x7f * lsb)
+		acc |= (x-0x20*lsb)&^x | (y-lsb)&^y
+	}
+	x := binary.LittleEndian.Uint64(b[len(b)-8:]) // the tail, overlapping
+	y := x ^ (0x7f * lsb)
+	acc |= (x-0x20*lsb)&^x | (y-lsb)&^y
+	return acc&msb != 0
+}
+
 // badFieldByte returns the index of the first octet of b that may not appear
 // in a field value (a control character other than HTAB), or -1.
 func badFieldByte(b []byte) int {

@@ -47,19 +47,21 @@ func (r *Reader) readChunked(body *[]byte, trailer *Header, store *[]byte, reque
 		}
 		r.r += 2
 	}
-	block, err := r.readBlock(r.Limits.header(), blockTrailer)
+	from := len(*trailer)
+	size, err := r.readHead(blockTrailer, func(b []byte) (int, error) {
+		*trailer = (*trailer)[:from]
+		n, _, err := parseFields(b, 0, trailer, request)
+		return n, err
+	})
 	if err != nil {
+		*trailer = (*trailer)[:from] // nothing may point into the read buffer
 		if err == io.ErrUnexpectedEOF {
 			return true, nil
 		}
 		return false, err
 	}
-	start := len(*store)
-	*store = append(*store, block...)
-	if _, err := parseFields(*store, start, trailer, request); err != nil {
-		return false, err
-	}
-	r.r += len(block)
+	keep(store, r.buf[r.r:r.r+size], *trailer, from)
+	r.r += size
 	return false, nil
 }
 

@@ -34,7 +34,7 @@ func trimOWS(s string) string {
 // case-insensitively (RFC 9110 §7.6.1). It does not allocate.
 func hasConnectionOption(h Header, opt string) bool {
 	for i := range h {
-		if !equalFold(h[i].Name, "Connection") {
+		if len(h[i].Name) != len("Connection") || !equalFold(h[i].Name, "Connection") {
 			continue
 		}
 		for rest := h[i].Value; rest != ""; {
@@ -132,7 +132,7 @@ func StripHopByHop(h Header) (kept Header, removed []string) {
 // (RFC 2068 §19.7.1.1): the idle time in seconds the sender keeps the
 // connection open, and the number of further requests it accepts.
 type KeepAliveParams struct {
-	Timeout, Max        int
+	Timeout, Max       int
 	HasTimeout, HasMax bool
 }
 

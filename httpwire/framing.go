@@ -16,19 +16,19 @@ const (
 // the rules of RFC 9112 §6.3 in their order (rules 1, 2 and 8 are about
 // responses only):
 //
-//	3. Transfer-Encoding and Content-Length together: rejected. The RFC lets
-//	   a recipient use Transfer-Encoding alone, but the pair is the classic
-//	   request-smuggling vector and "ought to be handled as an error".
-//	4. Transfer-Encoding: its only coding must be chunked. A request whose
-//	   final coding is not chunked is rejected (400); another coding before
-//	   chunked is rejected as not implemented (501, §6.1); chunked twice is
-//	   rejected (§6.1); so is any Transfer-Encoding in an HTTP/1.0 request
-//	   (§6.1: its framing is faulty).
-//	5. Content-Length that is not 1*DIGIT, overflows, or lists differing
-//	   values: rejected. A list of equal values ("5, 5"), in one field or
-//	   several, is that value.
-//	6. A valid Content-Length gives the body length.
-//	7. Otherwise the request has no body.
+//  3. Transfer-Encoding and Content-Length together: rejected. The RFC lets
+//     a recipient use Transfer-Encoding alone, but the pair is the classic
+//     request-smuggling vector and "ought to be handled as an error".
+//  4. Transfer-Encoding: its only coding must be chunked. A request whose
+//     final coding is not chunked is rejected (400); another coding before
+//     chunked is rejected as not implemented (501, §6.1); chunked twice is
+//     rejected (§6.1); so is any Transfer-Encoding in an HTTP/1.0 request
+//     (§6.1: its framing is faulty).
+//  5. Content-Length that is not 1*DIGIT, overflows, or lists differing
+//     values: rejected. A list of equal values ("5, 5"), in one field or
+//     several, is that value.
+//  6. A valid Content-Length gives the body length.
+//  7. Otherwise the request has no body.
 //
 // The returned length is the Content-Length, or -1 when none was given.
 func RequestFraming(major, minor int, h Header) (Framing, int64, error) {

@@ -52,7 +52,8 @@ type Request struct {
 	// octets received (RFC 9112 §8).
 	Truncated bool
 
-	buf []byte // storage for the strings of the last message read
+	buf []byte       // storage for the strings of the last message read
+	sum fieldSummary // of the last header section read
 }
 
 // Response is an HTTP/1.x response message (RFC 9112 §4). Its strings and
@@ -78,6 +79,7 @@ type Response struct {
 	EndsHTTP bool
 
 	buf []byte
+	sum fieldSummary
 }
 
 // Limits bound what a Reader accepts. Zero values select the defaults.
@@ -154,7 +156,11 @@ func (r *Request) KeepAlive() (bool, string) {
 // per RFC 9112 §9.3, and the rule that decided, as a sentence. A truncated or
 // close-delimited response, and one that ends HTTP on the connection, never
 // leaves a reusable connection.
-func (r *Response) KeepAlive() (bool, string) {
+func (r *Response) KeepAlive() (bool, string) { return r.keepAlive(r.Header) }
+
+// keepAlive decides with the Connection fields of h, which the reader sets
+// to nil when it saw none.
+func (r *Response) keepAlive(h Header) (bool, string) {
 	switch {
 	case r.Truncated:
 		return false, "the response was truncated, so the connection cannot be reused (RFC 9112 §8)"
@@ -165,7 +171,7 @@ func (r *Response) KeepAlive() (bool, string) {
 	case r.EndsHTTP:
 		return false, "a 2xx answer to CONNECT turns the connection into a tunnel (RFC 9112 §6.3 rule 2)"
 	}
-	return persistence(r.Major, r.Minor, r.Header)
+	return persistence(r.Major, r.Minor, h)
 }
 
 func persistence(major, minor int, h Header) (bool, string) {

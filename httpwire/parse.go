@@ -1,6 +1,9 @@
 package httpwire
 
-import "bytes"
+import (
+	"bytes"
+	"errors"
+)
 
 // Rules cited by the head parser.
 const (
@@ -18,57 +21,72 @@ const (
 	ruleTooLarge    = "RFC 9110 §5.4"
 )
 
+// errIncomplete is returned by the head parser when b ends before the
+// header section does. It never leaves the package: the reader reads more.
+var errIncomplete = errors.New("httpwire: incomplete header section")
+
+// The head parser works on a prefix of the stream. It reports errIncomplete
+// whenever a decision needs an octet past the end of b, and a *ProtocolError
+// only on octets it has seen, so that the verdict does not depend on how the
+// stream was split into reads.
+
 // lineEnd checks the octets of a line from b[i] on as field-value octets
 // (RFC 9110 §5.5) and returns the index of the CR of the CRLF that ends it.
 // A bare LF or a bare CR is rejected (RFC 9112 §2.2 lets a recipient choose;
-// this codec does not). b always ends in CRLF.
+// this codec does not); so is any other control character but HTAB. Errors
+// name the first offending octet.
 func lineEnd(b []byte, i int) (int, error) {
-	for {
-		j := i + ctlIndex(b[i:])
-		if j >= len(b) {
-			return 0, protoErr(400, ruleMessage, "line without CRLF")
-		}
-		switch b[j] {
-		case '\t':
-			i = j + 1
-			continue
-		case '\r':
-			if j+1 < len(b) && b[j+1] == '\n' {
-				return j, nil
-			}
-		}
-		return 0, badValueByte(b[j])
+	nl := bytes.IndexByte(b[i:], '\n')
+	if nl < 0 {
+		return 0, errIncomplete
 	}
+	end := i + nl - 1 // the CR
+	if nl == 0 || b[end] != '\r' {
+		end++ // no CR: the LF is bare
+	}
+	if hasCtl(b[i:end]) {
+		if j := badFieldByte(b[i:end]); j >= 0 {
+			return 0, badValueByte(b[i+j])
+		}
+	}
+	if b[end] == '\n' {
+		return 0, badValueByte('\n')
+	}
+	return end, nil
 }
 
 // crlfAt checks that a line ends at b[i] with CRLF.
 func crlfAt(b []byte, i int) error {
 	switch {
-	case i+1 < len(b) && b[i] == '\r' && b[i+1] == '\n':
+	case i >= len(b) || b[i] == '\r' && i+1 == len(b):
+		return errIncomplete
+	case b[i] == '\r' && b[i+1] == '\n':
 		return nil
-	case i < len(b) && (b[i] == '\r' || b[i] == '\n'):
+	case b[i] == '\r' || b[i] == '\n':
 		return badValueByte(b[i])
 	}
 	return protoErr(400, ruleMessage, "line does not end in CRLF")
 }
 
-// parseRequestHead parses a complete header section in b, which req owns.
-func parseRequestHead(req *Request, b []byte) error {
+// parseRequestHead parses the header section at the start of b into req and
+// returns its length. The strings of req point into b.
+func parseRequestHead(req *Request, b []byte) (int, error) {
 	pos, err := parseRequestLine(req, b)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	hosts, err := parseFields(b, pos, &req.Header, true)
+	n, sum, err := parseFields(b, pos, &req.Header, true)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if hosts > 1 {
-		return protoErr(400, ruleHost, "more than one Host field")
+	req.sum = sum
+	if sum.hosts > 1 {
+		return 0, protoErr(400, ruleHost, "more than one Host field")
 	}
-	if hosts == 0 && atLeast11(req.Major, req.Minor) {
-		return protoErr(400, ruleHost, "HTTP/1.1 request without Host")
+	if sum.hosts == 0 && atLeast11(req.Major, req.Minor) {
+		return 0, protoErr(400, ruleHost, "HTTP/1.1 request without Host")
 	}
-	return nil
+	return n, nil
 }
 
 // parseRequestLine parses request-line = method SP request-target SP
@@ -78,16 +96,19 @@ func parseRequestLine(req *Request, b []byte) (int, error) {
 	for i < len(b) && isTchar(b[i]) {
 		i++
 	}
-	if i == 0 || i == len(b) || b[i] != ' ' {
-		switch {
-		case i == len(b):
-		case i == 0 && b[0] == ' ':
+	if i == len(b) {
+		return 0, errIncomplete
+	}
+	if i == 0 || b[i] != ' ' {
+		switch c := b[i]; {
+		case i == 0 && c == ' ':
 			return 0, protoErr(400, ruleRequestLine, "request line starts with whitespace")
-		case i == 0 && b[0] == '\r' && len(b) > 1 && b[1] == '\n':
-			return 0, protoErr(400, ruleMessage, "empty line before the start line")
-		case b[i] == '\r' || b[i] == '\n':
+		case c == '\r' || c == '\n':
 			if err := crlfAt(b, i); err != nil {
 				return 0, err
+			}
+			if i == 0 {
+				return 0, protoErr(400, ruleMessage, "empty line before the start line")
 			}
 			return 0, protoErr(400, ruleRequestLine, "request line without SP")
 		}
@@ -97,52 +118,65 @@ func parseRequestLine(req *Request, b []byte) (int, error) {
 	i++
 	t := i
 	i += badTargetByte(b[i:])
-	if i == t {
-		if i < len(b) && b[i] == ' ' {
-			return 0, protoErr(400, ruleRequestLine, "more than one SP in the request line")
-		}
+	if i == len(b) {
+		return 0, errIncomplete
+	}
+	switch c := b[i]; {
+	case c == ' ' && i == t:
+		return 0, protoErr(400, ruleRequestLine, "more than one SP in the request line")
+	case c == ' ':
+	case c == '\r' || c == '\n':
 		if err := crlfAt(b, i); err != nil {
 			return 0, err
 		}
-		return 0, protoErr(400, ruleTarget, "empty request-target")
-	}
-	if i == len(b) || b[i] != ' ' {
-		if i < len(b) && (b[i] == '\r' || b[i] == '\n') {
-			if err := crlfAt(b, i); err != nil {
-				return 0, err
-			}
-			return 0, protoErr(400, ruleRequestLine, "request line without HTTP-version")
+		if i == t {
+			return 0, protoErr(400, ruleTarget, "empty request-target")
 		}
+		return 0, protoErr(400, ruleRequestLine, "request line without HTTP-version")
+	default:
 		return 0, protoErr(400, ruleTarget, "invalid character in request-target")
 	}
 	target := b[t:i]
 	i++
-	if i+8 > len(b) {
-		return 0, protoErr(400, ruleVersion, "invalid HTTP-version")
+	// HTTP-version CRLF: 10 octets, unless the line ends or breaks sooner.
+	v := i
+	if v+10 <= len(b) && b[v+8] == '\r' && b[v+9] == '\n' {
+		if major, minor, ok := parseVersion(b[v : v+8]); ok && major == 1 {
+			req.Method, req.Target = internMethod(method), bstr(target)
+			req.Major, req.Minor = major, minor
+			return v + 10, checkTarget(req.Method, req.Target)
+		}
 	}
-	major, minor, ok := parseVersion(b[i : i+8])
-	if !ok || b[i+8] != '\r' {
-		end := i + bytes.IndexByte(b[i:], '\n')
+	for ; i < len(b) && i < v+10 && b[i] != '\n' && b[i] != ' '; i++ {
+	}
+	if i == len(b) {
+		return 0, errIncomplete
+	}
+	major, minor, ok := 0, 0, false
+	if i >= v+8 && (b[i] == '\n' || i == v+10) {
+		major, minor, ok = parseVersion(b[v : v+8])
+	}
+	if !ok || b[v+8] != '\r' {
 		switch {
-		case b[i] == ' ' || bytes.IndexByte(b[i:end], ' ') >= 0:
+		case b[i] == ' ':
 			return 0, protoErr(400, ruleRequestLine, "more than one SP in the request line")
-		case ok && b[i+8] == '\n':
-			return 0, crlfAt(b, i+8)
+		case ok && b[v+8] == '\n':
+			return 0, crlfAt(b, v+8)
 		}
 		return 0, protoErr(400, ruleVersion, "invalid HTTP-version")
 	}
-	if err := crlfAt(b, i+8); err != nil {
+	if err := crlfAt(b, v+8); err != nil {
 		return 0, err
 	}
 	if major != 1 {
 		if major == 2 && string(method) == "PRI" && string(target) == "*" {
 			return 0, protoErr(505, ruleH2Preface, "HTTP/2 connection preface on an HTTP/1.x connection")
 		}
-		return 0, protoErr(505, ruleVersion, "unsupported HTTP version "+string(b[i:i+8]))
+		return 0, protoErr(505, ruleVersion, "unsupported HTTP version "+string(b[v:v+8]))
 	}
 	req.Method, req.Target = internMethod(method), bstr(target)
 	req.Major, req.Minor = major, minor
-	return i + 10, checkTarget(req.Method, req.Target)
+	return v + 10, checkTarget(req.Method, req.Target)
 }
 
 // checkTarget checks the four request-target forms (RFC 9112 §3.2):
@@ -207,82 +241,103 @@ func parseVersion(v []byte) (major, minor int, ok bool) {
 	return int(v[5] - '0'), int(v[7] - '0'), true
 }
 
-// parseResponseHead parses a complete header section in b, which resp owns.
+// parseResponseHead parses the header section at the start of b into resp
+// and returns its length. The strings of resp point into b.
 // status-line = HTTP-version SP status-code SP [ reason-phrase ] CRLF
-func parseResponseHead(resp *Response, b []byte) error {
-	if len(b) >= 2 && b[0] == '\r' && b[1] == '\n' {
-		return protoErr(400, ruleMessage, "empty line before the start line")
+func parseResponseHead(resp *Response, b []byte) (int, error) {
+	if len(b) >= 1 && b[0] == '\r' {
+		if err := crlfAt(b, 0); err != nil {
+			return 0, err
+		}
+		return 0, protoErr(400, ruleMessage, "empty line before the start line")
 	}
-	if len(b) < 14 {
-		return protoErr(502, ruleStatusLine, "status line too short")
+	// Decide on each octet as soon as it is there.
+	const proto = "HTTP/"
+	for i := 0; i < len(proto) && i < len(b); i++ {
+		if b[i] != proto[i] {
+			return 0, protoErr(502, ruleVersion, "invalid HTTP-version in the status line")
+		}
+	}
+	if len(b) < 13 {
+		return 0, errIncomplete
 	}
 	major, minor, ok := parseVersion(b[:8])
 	if !ok {
-		return protoErr(502, ruleVersion, "invalid HTTP-version in the status line")
+		return 0, protoErr(502, ruleVersion, "invalid HTTP-version in the status line")
 	}
 	if major != 1 {
-		return protoErr(502, ruleVersion, "unsupported HTTP version "+string(b[:8]))
+		return 0, protoErr(502, ruleVersion, "unsupported HTTP version "+string(b[:8]))
 	}
 	if b[8] != ' ' {
-		return protoErr(502, ruleStatusLine, "no SP after the HTTP-version")
+		return 0, protoErr(502, ruleStatusLine, "no SP after the HTTP-version")
 	}
 	status := 0
 	for _, c := range b[9:12] {
 		if c < '0' || c > '9' {
-			return protoErr(502, ruleStatusLine, "status code is not three digits")
+			return 0, protoErr(502, ruleStatusLine, "status code is not three digits")
 		}
 		status = status*10 + int(c-'0')
 	}
 	if status < 100 || status > 599 {
-		return protoErr(502, "RFC 9110 §15", "status code outside 100..599")
+		return 0, protoErr(502, "RFC 9110 §15", "status code outside 100..599")
 	}
 	switch b[12] {
 	case ' ':
 	case '\r', '\n':
 		if err := crlfAt(b, 12); err != nil {
-			return err
+			return 0, err
 		}
-		return protoErr(502, ruleStatusLine, "no SP after the status code")
+		return 0, protoErr(502, ruleStatusLine, "no SP after the status code")
 	default:
-		return protoErr(502, ruleStatusLine, "status code is not three digits")
+		return 0, protoErr(502, ruleStatusLine, "status code is not three digits")
 	}
 	end, err := lineEnd(b, 13)
 	if err != nil {
 		if pe, ok := err.(*ProtocolError); ok && pe.Rule == ruleFieldValue {
-			return protoErr(502, ruleStatusLine, "control character in the reason-phrase")
+			return 0, protoErr(502, ruleStatusLine, "control character in the reason-phrase")
 		}
-		return err
+		return 0, err
 	}
 	resp.Major, resp.Minor, resp.Status, resp.Reason = major, minor, status, bstr(b[13:end])
-	_, err = parseFields(b, end+2, &resp.Header, false)
-	return err
+	n, sum, err := parseFields(b, end+2, &resp.Header, false)
+	resp.sum = sum
+	return n, err
 }
 
-// parseFields parses field lines from pos up to the empty line that ends b
-// into *h (RFC 9112 §5). A request rejects obs-fold; a response unfolds it to
-// one SP (§5.2). It returns the number of Host fields.
-func parseFields(b []byte, pos int, h *Header, request bool) (hosts int, err error) {
+// fieldSummary notes the fields that the reader acts on, so that it skips
+// the framing and persistence rules where they cannot apply.
+type fieldSummary struct {
+	hosts      int
+	connection bool // a Connection field
+	framing    bool // a Content-Length or Transfer-Encoding field
+}
+
+// parseFields parses field lines from pos up to and including the empty
+// line that ends the section into *h (RFC 9112 §5) and returns the position
+// after it. A request rejects obs-fold; a response unfolds it to one SP
+// (§5.2). It also returns the number of Host fields.
+func parseFields(b []byte, pos int, h *Header, request bool) (n int, sum fieldSummary, err error) {
 	first := true
 	for {
 		if pos >= len(b) {
-			return 0, protoErr(400, ruleMessage, "header section without an empty line")
+			return 0, sum, errIncomplete
 		}
 		switch b[pos] {
-		case '\r':
+		case '\r', '\n':
 			if err := crlfAt(b, pos); err != nil {
-				return 0, err
+				return 0, sum, err
 			}
-			return hosts, nil
+			return pos + 2, sum, nil
 		case ' ', '\t':
 			if first {
-				return 0, protoErr(400, ruleMessage, "whitespace before the first field line")
+				return 0, sum, protoErr(400, ruleMessage, "whitespace before the first field line")
 			}
 			if request {
-				return 0, protoErr(400, ruleObsFold, "obs-fold (line folding) in a request")
+				return 0, sum, protoErr(400, ruleObsFold, "obs-fold (line folding) in a request")
 			}
 			end, err := lineEnd(b, pos)
 			if err != nil {
-				return 0, err
+				return 0, sum, err
 			}
 			unfold(*h, b[pos:end])
 			pos = end + 2
@@ -293,8 +348,11 @@ func parseFields(b []byte, pos int, h *Header, request bool) (hosts int, err err
 		for i < len(b) && isTchar(b[i]) {
 			i++
 		}
-		if i == pos || i == len(b) || b[i] != ':' {
-			return 0, badFieldName(b, pos, i)
+		if i == len(b) {
+			return 0, sum, errIncomplete
+		}
+		if i == pos || b[i] != ':' {
+			return 0, sum, badFieldName(b, pos, i)
 		}
 		name := b[pos:i]
 		i++
@@ -303,18 +361,27 @@ func parseFields(b []byte, pos int, h *Header, request bool) (hosts int, err err
 		}
 		end, err := lineEnd(b, i)
 		if err != nil {
-			return 0, err
+			return 0, sum, err
 		}
 		pos = end + 2
 		for end > i && (b[end-1] == ' ' || b[end-1] == '\t') {
 			end--
 		}
 		value := b[i:end]
-		if len(name) == 4 && name[0]|0x20 == 'h' && equalFold(bstr(name), "Host") {
-			hosts++
-			if request && !validHost(value) {
-				return 0, protoErr(400, ruleHost, "invalid Host field value")
+		switch len(name) {
+		case len("Host"):
+			if equalFold(bstr(name), "Host") {
+				sum.hosts++
+				if request && !validHost(value) {
+					return 0, sum, protoErr(400, ruleHost, "invalid Host field value")
+				}
 			}
+		case len("Connection"):
+			sum.connection = sum.connection || equalFold(bstr(name), "Connection")
+		case len("Content-Length"):
+			sum.framing = sum.framing || equalFold(bstr(name), "Content-Length")
+		case len("Transfer-Encoding"):
+			sum.framing = sum.framing || equalFold(bstr(name), "Transfer-Encoding")
 		}
 		*h = append(*h, Field{Name: bstr(name), Value: bstr(value)})
 	}
@@ -324,7 +391,7 @@ func parseFields(b []byte, pos int, h *Header, request bool) (hosts int, err err
 // before a colon: the name ended at b[i].
 func badFieldName(b []byte, start, i int) error {
 	if i == len(b) {
-		return protoErr(400, ruleMessage, "line without CRLF")
+		return errIncomplete
 	}
 	switch c := b[i]; {
 	case i == start && c == ':':
@@ -334,7 +401,10 @@ func badFieldName(b []byte, start, i int) error {
 		for j < len(b) && (b[j] == ' ' || b[j] == '\t') {
 			j++
 		}
-		if j < len(b) && b[j] == ':' {
+		if j == len(b) {
+			return errIncomplete
+		}
+		if b[j] == ':' {
 			return protoErr(400, ruleFieldName, "whitespace between the field name and the colon")
 		}
 	case c == '\r' || c == '\n':

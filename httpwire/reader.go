@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"unsafe"
 )
 
 // Reader reads HTTP/1.x messages from a byte stream that may hold several
@@ -113,21 +114,22 @@ func (r *Reader) readDirect(p []byte) (int, error) {
 	return 0, r.rerr
 }
 
-// readBlock finds a block of lines that ends with an empty line at the start
-// of the buffer (a header or trailer section), reading as needed, and
-// returns it without consuming it.
+// readHead parses a header section (or a trailer section) at the start of
+// the buffer with parse and returns its length, reading as needed.
 //
-// The common case is one search for CRLF CRLF over the buffered bytes. While
-// the block is incomplete, the bytes are also searched for an empty line
-// ended by a bare LF: such a block is returned too, and the parser rejects
-// it, so that a peer that ends its lines with LF alone gets an answer instead
-// of a wait. The search is bounded by limit either way, so the outcome does not
+// The common case is one parse of the buffered bytes. When they end before
+// the section does, later reads are only searched for its end (CRLF CRLF, or
+// an empty line ended by a bare LF, which the parser then rejects), so that a
+// section arriving in many small reads is not parsed again each time. parse
+// sees at most limit octets: a section that does not end within them is too
+// large, unless the parser finds an error in them first. The outcome does not
 // depend on how the stream was split into reads.
 //
-// For a header section, one CRLF before a request line is skipped
-// (RFC 9112 §2.2). For a trailer section, an empty first line is the block.
-func (r *Reader) readBlock(limit int, kind blockKind) ([]byte, error) {
+// For a request, one CRLF before the request line is skipped (RFC 9112 §2.2).
+func (r *Reader) readHead(kind blockKind, parse func([]byte) (int, error)) (int, error) {
+	limit := r.Limits.header()
 	from, lf := 0, 0 // where the two searches resume
+	tried := false
 	skipped := kind != blockRequest
 	traced := r.Trace == nil || r.Trace.FirstByte == nil || kind == blockTrailer
 	for {
@@ -149,45 +151,88 @@ func (r *Reader) readBlock(limit int, kind blockKind) ([]byte, error) {
 			}
 		}
 		if ready {
-			if kind == blockTrailer && len(avail) >= 2 && avail[0] == '\r' && avail[1] == '\n' {
-				return avail[:2], nil
-			}
-			lim := min(len(avail), limit)
-			if from < lim {
-				if i := bytes.Index(avail[from:lim], crlfcrlf); i >= 0 {
-					return avail[:from+i+4], nil
+			b := avail[:min(len(avail), limit)]
+			if !tried || sectionEnds(b, &from, &lf) || len(b) == limit {
+				tried = true
+				n, err := parse(b)
+				if err != errIncomplete {
+					return n, err
 				}
-				from = max(0, lim-3)
-			}
-			for lf < lim {
-				i := bytes.IndexByte(avail[lf:lim], '\n')
-				if i < 0 {
-					lf = lim
-					break
+				if len(b) == limit {
+					return 0, tooLarge(kind, limit)
 				}
-				k := lf + i
-				lf = k + 1
-				if k == 0 || avail[k-1] == '\n' || avail[k-1] == '\r' && (k == 1 || avail[k-2] == '\n') {
-					return avail[:k+1], nil
-				}
-			}
-			if len(avail) >= limit {
-				return nil, tooLarge(kind, limit)
 			}
 		}
 		if err := r.fill(); err != nil {
-			if err == io.EOF {
-				if r.r == r.w && kind != blockTrailer {
-					return nil, io.EOF
-				}
-				return nil, io.ErrUnexpectedEOF
+			if err != io.EOF {
+				return 0, err
 			}
-			return nil, err
+			if r.r == r.w && kind != blockTrailer {
+				return 0, io.EOF
+			}
+			// An error in the octets that did arrive is reported as such,
+			// as it is when they arrive in one read.
+			if _, err := parse(r.buf[r.r:min(r.w, r.r+limit)]); err != errIncomplete && err != nil {
+				return 0, err
+			}
+			return 0, io.ErrUnexpectedEOF
 		}
 	}
 }
 
+// sectionEnds searches b, from where the last search stopped, for the end
+// of a header section: CRLF CRLF, or an empty line ended by a bare LF.
+func sectionEnds(b []byte, from, lf *int) bool {
+	if *from < len(b) {
+		if bytes.Contains(b[*from:], crlfcrlf) {
+			return true
+		}
+		*from = max(0, len(b)-3)
+	}
+	for *lf < len(b) {
+		i := bytes.IndexByte(b[*lf:], '\n')
+		if i < 0 {
+			*lf = len(b)
+			break
+		}
+		k := *lf + i
+		*lf = k + 1
+		if k == 0 || b[k-1] == '\n' || b[k-1] == '\r' && (k == 1 || b[k-2] == '\n') {
+			return true
+		}
+	}
+	return false
+}
+
 var crlfcrlf = []byte("\r\n\r\n")
+
+// keep copies a parsed section (head = the buffered bytes it was parsed
+// from) to the end of *store and moves the strings of h[from:] and of ss
+// there, so that they survive the next read.
+func keep(store *[]byte, head []byte, h Header, from int, ss ...*string) {
+	start := len(*store)
+	*store = append(*store, head...)
+	dst := (*store)[start:]
+	if len(head) == 0 {
+		return
+	}
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(head)))
+	delta := uintptr(unsafe.Pointer(unsafe.SliceData(dst))) - base
+	move := func(s string) string {
+		p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+		if len(s) == 0 || p-base >= uintptr(len(head)) { // also p < base
+			return s // a constant, an unfolded value
+		}
+		return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), delta)), len(s))
+	}
+	for i := from; i < len(h); i++ {
+		h[i].Name = move(h[i].Name)
+		h[i].Value = move(h[i].Value)
+	}
+	for _, p := range ss {
+		*p = move(*p)
+	}
+}
 
 type blockKind uint8
 
@@ -211,21 +256,25 @@ func (r *Reader) ReadRequest(req *Request) error {
 	if r.err != nil {
 		return r.err
 	}
-	head, err := r.readBlock(r.Limits.header(), blockRequest)
-	if err != nil {
-		return r.fail(err)
-	}
 	req.Method, req.Target, req.Major, req.Minor = "", "", 0, 0
 	req.Header, req.Trailer, req.Body = req.Header[:0], req.Trailer[:0], req.Body[:0]
 	req.Framing, req.ContentLength, req.Truncated = FramingNone, -1, false
-	req.buf = append(req.buf[:0], head...)
-	if err := parseRequestHead(req, req.buf); err != nil {
+	size, err := r.readHead(blockRequest, func(b []byte) (int, error) {
+		req.Header = req.Header[:0]
+		return parseRequestHead(req, b)
+	})
+	if err != nil {
+		req.Method, req.Target, req.Header = "", "", req.Header[:0] // nothing may point into the read buffer
 		return r.fail(err)
 	}
-	r.r += len(head)
-	f, n, err := RequestFraming(req.Major, req.Minor, req.Header)
-	if err != nil {
-		return r.fail(err)
+	req.buf = req.buf[:0]
+	keep(&req.buf, r.buf[r.r:r.r+size], req.Header, 0, &req.Method, &req.Target)
+	r.r += size
+	f, n := FramingNone, int64(-1) // RFC 9112 §6.3 rule 7, unless a framing field is present
+	if req.sum.framing {
+		if f, n, err = RequestFraming(req.Major, req.Minor, req.Header); err != nil {
+			return r.fail(err)
+		}
 	}
 	req.Framing, req.ContentLength = f, n
 	if r.Trace != nil && r.Trace.HeadersDone != nil {
@@ -238,7 +287,11 @@ func (r *Reader) ReadRequest(req *Request) error {
 	if r.Trace != nil && r.Trace.BodyDone != nil {
 		r.Trace.BodyDone()
 	}
-	if keep, _ := req.KeepAlive(); !keep {
+	keep := atLeast11(req.Major, req.Minor) && !req.Truncated // RFC 9112 §9.3 without a Connection field
+	if req.sum.connection {
+		keep, _ = req.KeepAlive()
+	}
+	if !keep {
 		r.err = io.EOF
 	}
 	return nil
@@ -253,19 +306,27 @@ func (r *Reader) ReadResponse(resp *Response, method string) error {
 	if r.err != nil {
 		return r.err
 	}
-	head, err := r.readBlock(r.Limits.header(), blockResponse)
-	if err != nil {
-		return r.fail(asResponseError(err))
-	}
 	resp.Major, resp.Minor, resp.Status, resp.Reason = 0, 0, 0, ""
 	resp.Header, resp.Trailer, resp.Body = resp.Header[:0], resp.Trailer[:0], resp.Body[:0]
 	resp.Framing, resp.ContentLength, resp.Truncated, resp.EndsHTTP = FramingNone, -1, false, false
-	resp.buf = append(resp.buf[:0], head...)
-	if err := parseResponseHead(resp, resp.buf); err != nil {
+	size, err := r.readHead(blockResponse, func(b []byte) (int, error) {
+		resp.Header = resp.Header[:0]
+		return parseResponseHead(resp, b)
+	})
+	if err != nil {
+		resp.Reason, resp.Header = "", resp.Header[:0] // nothing may point into the read buffer
 		return r.fail(asResponseError(err))
 	}
-	r.r += len(head)
-	f, n, ends, err := ResponseFraming(method, resp.Status, resp.Major, resp.Minor, resp.Header)
+	resp.buf = resp.buf[:0]
+	keep(&resp.buf, r.buf[r.r:r.r+size], resp.Header, 0, &resp.Reason)
+	r.r += size
+	// Without a Content-Length or Transfer-Encoding field, the framing rules
+	// read no field: skip the scan.
+	framingFields := resp.Header
+	if !resp.sum.framing {
+		framingFields = nil
+	}
+	f, n, ends, err := ResponseFraming(method, resp.Status, resp.Major, resp.Minor, framingFields)
 	if err != nil {
 		return r.fail(asResponseError(err))
 	}
@@ -280,7 +341,11 @@ func (r *Reader) ReadResponse(resp *Response, method string) error {
 	if r.Trace != nil && r.Trace.BodyDone != nil {
 		r.Trace.BodyDone()
 	}
-	if keep, _ := resp.KeepAlive(); !keep {
+	connFields := resp.Header
+	if !resp.sum.connection {
+		connFields = nil
+	}
+	if keep, _ := resp.keepAlive(connFields); !keep {
 		r.err = io.EOF
 	}
 	return nil

@@ -19,8 +19,8 @@ func init() {
 		apply: func(c *cli.Context, e experiment.Experiment) error {
 			x := e.(*experiment.Close)
 			x.ResponseSize, x.ReadDelay = c.Int("response-size"), c.Duration("read-delay")
-			if x.ResponseSize < 16<<10 || x.ResponseSize > 16<<20 {
-				return fmt.Errorf("--response-size %d out of range (16 KiB to 16 MiB: it must exceed the initial window)", x.ResponseSize)
+			if x.ResponseSize < 16<<10 || x.ResponseSize > 4<<20 {
+				return fmt.Errorf("--response-size %d out of range (16 KiB to 4 MiB: above the initial window, and small enough to sit in the server's send buffer)", x.ResponseSize)
 			}
 			if x.ReadDelay < 0 || x.ReadDelay > time.Minute {
 				return fmt.Errorf("--read-delay %v out of range (0 to 1m)", x.ReadDelay)

@@ -39,10 +39,16 @@ func planFrom(c *cli.Context) (experiment.Plan, error) {
 	p.Loss = c.Float64("loss")
 	p.Queue = c.Int("queue")
 	p.Seed = c.Int64("seed")
-	p.CC = c.String("cc")
-	p.Link = c.String("link")
-	p.OutDir = c.String("out")
-	p.Pcap = c.String("pcap")
+	// Commands that take only the link's flags (lab up) keep the defaults
+	// of the rest.
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"cc", &p.CC}, {"link", &p.Link}, {"out", &p.OutDir}, {"pcap", &p.Pcap}} {
+		if v := c.String(f.name); v != "" {
+			*f.dst = v
+		}
+	}
 	return p, p.Validate()
 }
 

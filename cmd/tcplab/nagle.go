@@ -13,7 +13,7 @@ func init() {
 		usage: "§4.2: Nagle's algorithm meets delayed ACKs — write-write-read stalls, TCP_NODELAY, TCP_CORK, TCP_QUICKACK",
 		flags: []cli.Flag{
 			&cli.IntFlag{Name: "exchanges", Value: d.Exchanges, Usage: "write-write-read exchanges per mode, on one connection (3 to 1000)"},
-			&cli.IntFlag{Name: "burst", Value: d.Burst, Usage: "1-byte writes in the coalescing burst (20 to 100000)"},
+			&cli.IntFlag{Name: "burst", Value: d.Burst, Usage: "1-byte writes in the coalescing burst (20 to 10000)"},
 			&cli.IntFlag{Name: "body", Value: d.BodyBytes, Usage: "bytes of the request body, the second write (1 to 500)"},
 		},
 		apply: func(c *cli.Context, e experiment.Experiment) error {
@@ -22,8 +22,8 @@ func init() {
 			switch {
 			case n.Exchanges < 3 || n.Exchanges > 1000:
 				return fmt.Errorf("--exchanges %d out of range (3 to 1000)", n.Exchanges)
-			case n.Burst < 20 || n.Burst > 100_000:
-				return fmt.Errorf("--burst %d out of range (20 to 100000)", n.Burst)
+			case n.Burst < 20 || n.Burst > 10_000:
+				return fmt.Errorf("--burst %d out of range (20 to 10000)", n.Burst)
 			case n.BodyBytes < 1 || n.BodyBytes > 500:
 				return fmt.Errorf("--body %d out of range (1 to 500)", n.BodyBytes)
 			}

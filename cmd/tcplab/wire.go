@@ -43,6 +43,8 @@ type wireOutput struct {
 	Truncated   bool          `json:"truncated"`
 	Error       *string       `json:"error"`
 	LeftoverB64 string        `json:"leftover_b64"`
+
+	readFailed bool // the input could not be read: not a protocol error
 }
 
 // wireMessage is one parsed message. Requests carry method and target,
@@ -106,7 +108,10 @@ func wireParse(c *cli.Context) error {
 	} else {
 		writeWireText(w, out)
 	}
-	if out.Error != nil {
+	switch {
+	case out.readFailed:
+		return cli.Exit("tcplab wire parse: "+*out.Error, exitCannotRun)
+	case out.Error != nil:
 		return cli.Exit("tcplab wire parse: "+*out.Error, exitFail)
 	}
 	return nil
@@ -157,6 +162,7 @@ func parseStream(in io.Reader, response bool, methods []string, maxHeader int) w
 		default:
 			s := err.Error()
 			out.Error = &s
+			out.readFailed = !errors.As(err, new(*httpwire.ProtocolError))
 		}
 		out.LeftoverB64 = base64.StdEncoding.EncodeToString(rd.Leftover())
 		return out

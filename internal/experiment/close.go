@@ -69,8 +69,8 @@ var closeModes = []struct {
 // with a capture on the client's interface, and checks the wire and the
 // kernels of both ends against C34 and C35.
 func (c *Close) Run(ctx context.Context, p Plan) (*Result, error) {
-	if c.ResponseSize < 1 || c.ResponseSize > 16<<20 {
-		return nil, fmt.Errorf("close: response size %d out of range (1 B to 16 MiB)", c.ResponseSize)
+	if c.ResponseSize < 1 || c.ResponseSize > 4<<20 {
+		return nil, fmt.Errorf("close: response size %d out of range (1 B to 4 MiB)", c.ResponseSize)
 	}
 	if c.ReadDelay < 0 || (c.ReadDelay > 0 && c.ReadDelay <= p.RTT) {
 		return nil, fmt.Errorf("close: read delay %v must exceed the RTT %v so the server's RST has arrived", c.ReadDelay, p.RTT)

@@ -137,6 +137,12 @@ func closeBefore(a, b *analyze.Segment) bool {
 	return a != nil && b != nil && a.Index < b.Index
 }
 
+var closeModeTitle = map[string]string{
+	modeHalfClose: "the client half-closes after its request",
+	modeReset:     "the server closes with a request unread",
+	modeGraceful:  "the server shuts down its output and drains its input before closing",
+}
+
 // annotateClose writes what the experiment read from each packet into its
 // pcapng comment.
 func annotateClose(pkts []capture.Packet, run *closeRun) {
@@ -150,7 +156,7 @@ func annotateClose(pkts []capture.Packet, run *closeRun) {
 		}
 	}
 	at := func(s *analyze.Segment) string { return fmtMs(ms(s.Time.Sub(w.start))) }
-	note(&w.flow.Segments[0], "SYN — new connection for the %s close", run.mode)
+	note(&w.flow.Segments[0], "SYN — a new connection for this mode (%s)", closeModeTitle[run.mode])
 	switch run.mode {
 	case modeHalfClose:
 		note(w.request, "request (%d bytes), then shutdown(SHUT_WR)", w.request.Payload)
@@ -219,7 +225,7 @@ func (c *Close) check(r *Result, p Plan, runs []*closeRun, linkDrops int) {
 	r.Check("reset-rst-on-unread",
 		"C34: closing with unread input makes the kernel send RST, not FIN",
 		fmt.Sprintf("server's SIOCINQ = %d (the second request) at close(2); TCPAbortOnClose +1; the server sends RST and no FIN; no TIME_WAIT on either side", second),
-		fmt.Sprintf("SIOCINQ %d, TCPAbortOnClose +%d; wire: %d RST and %d FIN from the server, first closer %q; census: client %d, server %d TIME_WAIT",
+		fmt.Sprintf("SIOCINQ %d, TCPAbortOnClose +%d; wire: %d RST (the first from close(2), any others answer the client's ACKs to a socket that no longer exists) and %d FIN from the server, first closer %q; census: client %d, server %d TIME_WAIT",
 			rs.srv.unreadAtClose, rs.srv.abortOnClose, w.serverRSTs, w.serverFINs, w.closer, rs.cli.timeWait, rs.srv.timeWait),
 		w.found && rs.srv.unreadAtClose == second && rs.srv.abortOnClose == 1 && w.serverRSTs >= 1 && w.serverFINs == 0 &&
 			w.closer == "server" && rs.cli.timeWait == 0 && rs.srv.timeWait == 0)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -292,7 +293,11 @@ func (c *Close) client(ctx context.Context, p Plan, run *closeRun, timeout time.
 		}
 		cs.stateAfterShutdown = info.State
 	} else {
-		if err := closeAwaitPeerClose(ctx, fd, c.readDelay(p), timeout); err != nil {
+		until := []sockopt.TCPState{sockopt.StateClose} // reset: the RST is in
+		if run.mode == modeGraceful {
+			until = nil // the FIN may wait for the client to read and open its window
+		}
+		if err := closeAwaitPeer(ctx, fd, c.readDelay(p), timeout, until...); err != nil {
 			return err
 		}
 		cs.paused = true
@@ -410,11 +415,11 @@ func closeErrOr(err error, what string) error {
 	return errors.New(what)
 }
 
-// closeAwaitPeerClose is the client's pause before reading: at least min,
-// then until TCP_INFO says the server's RST (CLOSE) or FIN (CLOSE_WAIT) has
-// arrived, so that a lost and retransmitted segment cannot make the client
-// read too early; at most max.
-func closeAwaitPeerClose(ctx context.Context, fd int, min, max time.Duration) error {
+// closeAwaitPeer is the client's pause before reading: at least min, then,
+// if states are given, until TCP_INFO shows one of them (CLOSE: the server's
+// RST has arrived), so that a lost and retransmitted segment cannot make the
+// client read too early; at most max.
+func closeAwaitPeer(ctx context.Context, fd int, min, max time.Duration, states ...sockopt.TCPState) error {
 	deadline := time.Now().Add(max)
 	wait := min
 	for {
@@ -423,15 +428,18 @@ func closeAwaitPeerClose(ctx context.Context, fd int, min, max time.Duration) er
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+		if len(states) == 0 {
+			return nil
+		}
 		info, err := sockopt.GetTCPInfo(sockopt.FD(fd))
 		if err != nil {
 			return err
 		}
-		if info.State == sockopt.StateClose || info.State == sockopt.StateCloseWait {
+		if slices.Contains(states, info.State) {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the server neither reset nor closed within %v (state %v)", max, info.State)
+			return fmt.Errorf("the server's RST did not come within %v (state %v)", max, info.State)
 		}
 		wait = 5 * time.Millisecond
 	}

@@ -12,15 +12,15 @@ import (
 // wireTx is what the capture on the client's link says about one
 // transaction.
 type wireTx struct {
-	found        bool
-	handshakeOK  bool          // SYN, SYN/ACK, ACK in that order
-	rtt          time.Duration // SYN → SYN/ACK
-	synToAck     time.Duration // SYN → the client's ACK (what connect() waits for)
-	ttfb         time.Duration // SYN → first response byte
-	total        time.Duration // SYN → last response byte
-	rounds       int           // flights of response data
-	mss          int
-	optsSummary  string
+	found       bool
+	handshakeOK bool          // SYN, SYN/ACK, ACK in that order
+	rtt         time.Duration // SYN → SYN/ACK
+	synToAck    time.Duration // SYN → the client's ACK (what connect() waits for)
+	ttfb        time.Duration // SYN → first response byte
+	total       time.Duration // SYN → last response byte
+	rounds      int           // flights of response data
+	mss         int
+	optsSummary string
 }
 
 // observeWire matches every transaction to its flow in the capture by the

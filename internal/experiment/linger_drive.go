@@ -152,6 +152,11 @@ func (l *Linger) closeOne(ctx context.Context, b *Bench, p Plan, run *lingerRun)
 	if run.stalled {
 		quiet := max(300*time.Millisecond, 2*p.RTT+100*time.Millisecond)
 		run.written, err = lingerFill(c, quiet)
+		if err == nil {
+			// A window smaller than a segment is filled by the next
+			// window probe, an RTO later: wait for the zero window.
+			lingerAwaitZeroWindow(c.(*net.TCPConn), 5*time.Second+20*p.RTT)
+		}
 	} else {
 		run.written, err = c.Write(make([]byte, l.Payload))
 	}
@@ -229,6 +234,19 @@ func lingerFill(c net.Conn, quiet time.Duration) (int, error) {
 		}
 	}
 	return total, fmt.Errorf("wrote %d bytes and the peer's window is still open", total)
+}
+
+// lingerAwaitZeroWindow polls tcpi_snd_wnd, the window the peer last
+// advertised, until it is zero or timeout passes.
+func lingerAwaitZeroWindow(c *net.TCPConn, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		info, err := sockopt.GetTCPInfo(c)
+		if err != nil || !info.Has(sockopt.FieldSndWnd) || info.SndWnd == 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // lingerReadAll reads c until an error (io.EOF for a FIN) or timeout and

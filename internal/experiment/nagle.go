@@ -44,8 +44,8 @@ func (n *Nagle) validate() error {
 	switch {
 	case n.Exchanges < 3 || n.Exchanges > 1000:
 		return fmt.Errorf("nagle: exchanges %d out of range (3 to 1000)", n.Exchanges)
-	case n.Burst < 20 || n.Burst > 100_000:
-		return fmt.Errorf("nagle: burst %d out of range (20 to 100000)", n.Burst)
+	case n.Burst < 20 || n.Burst > 10_000:
+		return fmt.Errorf("nagle: burst %d out of range (20 to 10000)", n.Burst)
 	case n.BodyBytes < 1 || n.BodyBytes > 500:
 		return fmt.Errorf("nagle: body %d bytes out of range (1 to 500, well below one MSS)", n.BodyBytes)
 	}

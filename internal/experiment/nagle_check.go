@@ -17,6 +17,7 @@ type nagleModeTimes struct {
 	clock, wire, held, gap []float64 // ms; held = ACK of the header − RTT
 	firstHeld, firstClock  []float64 // the exempt exchanges at the start
 	slowHeld, slowClock    []float64 // the exchanges after a slow reply
+	late, turn             []float64 // counted exchanges: clock − wire (the client program's own delay); reply in − body out − RTT (the server's turnaround)
 	complete, reqSegs1     int       // counted exchanges fully seen on the wire; of them, requests in one segment
 	pureHeaderAcks         int       // counted exchanges whose header was ACKed by a pure ACK
 	counted                int       // exchanges after the exempt ones
@@ -59,6 +60,8 @@ func nagleSplitTimes(c *nagleConn, wc *nagleWireConn, rtt time.Duration, exempt 
 		t.wire = append(t.wire, ms(x.total()))
 		t.held = append(t.held, held)
 		t.gap = append(t.gap, ms(x.gap()))
+		t.late = append(t.late, ms(et.dur()-x.total()))
+		t.turn = append(t.turn, ms(x.tReply.Sub(x.tBody)-rtt))
 		if x.reqSegs == 1 {
 			t.reqSegs1++
 		}
@@ -103,20 +106,37 @@ func (n *Nagle) check(r *Result, p Plan, runs *nagleRuns, w *nagleWire) {
 		"200 ms: D = %.0f ms, seen as %.0f…%.0f ms in 4 ms ticks. QUICKACK on the server sends that ACK at once, but Nagle "+
 		"still waits for it: 2 RTT. Rules: the first %d exchange(s) of each connection are excluded from the medians — "+
 		"the server is in quickack mode until it has answered tcp_pingpong_thresh=%d time(s) within its ato; so is a Nagle "+
-		"exchange that follows a reply the server sent ≥ ato − 4 ms after the request (on the wire), since a slow server "+
-		"leaves interactive mode and ACKs at once. A burst of %d 1-byte writes: "+
+		"exchange that follows a reply the server sent ≥ ato − 4 ms after the request (on the wire): a slow server leaves "+
+		"interactive mode and ACKs the next header when it reads it, not after D. QUICKACK is re-armed after every read and "+
+		"reply. A burst of %d 1-byte writes: "+
 		"one segment each with NODELAY (%d B of headers per byte with timestamps), about one segment per RTT with Nagle.",
 		runs.headerLen, runs.bodyLen, runs.replyLen, n.Exchanges, ms(rtt), ms(ato), ms(d), ms(lo), ms(hi),
 		exempt, exempt, n.Burst, nagleHeaderModel(w.ts))
 
+	if w.decode != nil {
+		r.Finding("some captured frames could not be decoded: %v", w.decode)
+	}
 	r.Metric("rtt_wire_ms", ms(rtt))
 	r.Metric("exchanges_excluded", float64(exempt))
 	r.Metric("delack_model_ms", ms(d))
 	for _, m := range nagleModes {
+		r.Metric("model_"+string(m)+"_ms", ms(nagleModelExchange(m, rtt, d, false)))
 		r.Metric("median_"+string(m)+"_ms", median(times[m].clock))
 		r.Metric("wire_median_"+string(m)+"_ms", median(times[m].wire))
 	}
 	r.Metric("first_nagle_ms", median(times[nagleModeOn].firstClock))
+	var late, turn []float64
+	for _, m := range nagleModes {
+		late = append(late, times[m].late...)
+		if m != nagleModeOn {
+			turn = append(turn, times[m].turn...)
+		}
+	}
+	r.Metric("client_late_p90_ms", nagleQuantile(late, 0.9))
+	r.Metric("server_turnaround_p90_ms", nagleQuantile(turn, 0.9))
+	if nagleQuantile(late, 0.9) > 5 || nagleQuantile(turn, 0.9) > 5 {
+		r.Finding("the machine was busy: in 1 exchange of 10 the client program saw the reply ≥ %.1f ms after the capture did, or the server answered ≥ %.1f ms after the request arrived — scheduling delays of that size blur the timing checks", nagleQuantile(late, 0.9), nagleQuantile(turn, 0.9))
+	}
 
 	n.checkNagle(r, rtt, exempt, lo, hi, times, srv != nil)
 	n.checkCures(r, rtt, lo, times)
@@ -145,11 +165,12 @@ func nagleHeaderModel(ts bool) int {
 func (n *Nagle) checkNagle(r *Result, rtt time.Duration, exempt int, lo, hi time.Duration, times map[nagleMode]nagleModeTimes, haveInfo bool) {
 	t := times[nagleModeOn]
 	nagle := median(t.clock)
-	twoRTT := 2 * ms(rtt)
+	twoRTT := ms(nagleModelExchange(nagleModeOn, rtt, 0, true))
 	tol := ms(nagleTolerance(2 * rtt))
+	least, most := ms(nagleModelExchange(nagleModeOn, rtt, lo, false))-tol, ms(nagleModelExchange(nagleModeOn, rtt, hi, false))+tol
 	stalled := 0
 	for _, c := range t.clock {
-		if c >= twoRTT+ms(lo)-tol {
+		if c >= least {
 			stalled++
 		}
 	}
@@ -161,7 +182,7 @@ func (n *Nagle) checkNagle(r *Result, rtt time.Duration, exempt int, lo, hi time
 			twoRTT, ms(lo), ms(hi), tol, n.Exchanges-exempt, exempt),
 		fmt.Sprintf("median %s; %d of %d counted exchanges stalled (%d after a slow reply not counted); first exchange(s) %s",
 			fmtMs(nagle), stalled, len(t.clock), len(t.slowClock), nagleList(t.firstClock)),
-		enough && nagle >= twoRTT+ms(lo)-tol && nagle <= twoRTT+ms(hi)+tol && stalled == len(t.clock))
+		enough && nagle >= least && nagle <= most && stalled == len(t.clock))
 
 	held, gap := median(t.held), median(t.gap)
 	clockStall := nagle - 2*median(times[nagleModeNoDelay].clock)
@@ -176,25 +197,25 @@ func (n *Nagle) checkNagle(r *Result, rtt time.Duration, exempt int, lo, hi time
 	}
 	r.Check("stall-on-the-wire",
 		"C9: the capture shows the stall: the server's pure ACK of the header comes D late, and only then does the body leave",
-		fmt.Sprintf("ACK of the header held D = %.0f…%.0f ms beyond the RTT, pure, for every counted exchange; header→body gap = RTT + D; clock's stall (Nagle − 2×NODELAY) within 5 ms of the wire's", ms(lo), ms(hi)),
+		fmt.Sprintf("ACK of the header held D = %.0f…%.0f ms beyond the RTT (median, and ≥ 80%% of the counted exchanges), pure for every one; header→body gap = RTT + D; clock's stall (Nagle − 2×NODELAY) within 8 ms of the wire's", ms(lo), ms(hi)),
 		fmt.Sprintf("median held %s (%d of %d in range, %d pure), gap %s = RTT %s + %s; clock's stall %s",
 			fmtMs(held), inWindow, t.complete, t.pureHeaderAcks, fmtMs(gap), fmtMs(ms(rtt)), fmtMs(gap-ms(rtt)), fmtMs(clockStall)),
-		enough && t.complete == t.counted && inWindow == t.complete && t.pureHeaderAcks == t.complete &&
-			within(gap-ms(rtt), held, 2) && within(clockStall, held, 5))
+		enough && t.complete == t.counted && 5*inWindow >= 4*t.complete && held >= ms(lo) && held <= ms(hi) &&
+			t.pureHeaderAcks == t.complete && within(gap-ms(rtt), held, 2) && within(clockStall, held, 8))
 
 	quick := 0
-	for _, h := range append(append([]float64(nil), t.firstHeld...), t.slowHeld...) {
+	for _, h := range t.firstHeld {
 		if h < ms(lo)/2 {
 			quick++
 		}
 	}
-	r.Check("quickack-when-not-interactive",
-		fmt.Sprintf("C9 (Linux): ACKs are immediate at the start of a connection (quickack), so the first %d exchange(s) escape the stall — excluded from the medians by rule; so do exchanges after a reply slower than the server's ato", exempt),
-		fmt.Sprintf("the first %d exchange(s), and any after a slow reply: ACK of the header held < %.0f ms; the first exchange ≈ 2 RTT = %.1f ms", exempt, ms(lo)/2, twoRTT),
-		fmt.Sprintf("first: held %s, exchange %s; after a slow reply: held %s", nagleList(t.firstHeld), nagleList(t.firstClock), nagleList(t.slowHeld)),
-		len(t.firstHeld) == exempt && quick == len(t.firstHeld)+len(t.slowHeld) && within(median(t.firstClock), twoRTT, tol))
+	r.Check("quickack-at-connection-start",
+		fmt.Sprintf("C9 (Linux): ACKs are immediate at the start of a connection (quickack), so the first %d exchange(s) escape the stall — excluded from the medians by rule", exempt),
+		fmt.Sprintf("the first %d exchange(s): on the wire the ACK of the header held < %.0f ms; on the clock at least %.0f ms faster than the stalled exchanges' median", exempt, ms(lo)/2, ms(lo)/2),
+		fmt.Sprintf("held %s, exchange %s (stalled median %s)", nagleList(t.firstHeld), nagleList(t.firstClock), fmtMs(nagle)),
+		len(t.firstHeld) == exempt && quick == exempt && median(t.firstClock) < nagle-ms(lo)/2)
 	if len(t.slowHeld) > 0 {
-		r.Finding("%d Nagle exchange(s) followed a reply the server sent more than its ato after the request; Linux then leaves interactive (pingpong) mode and ACKs the next header at once — the stall needs a server that answers quickly", len(t.slowHeld))
+		r.Finding("%d Nagle exchange(s) followed a reply the server sent more than its ato after the request and were not counted: the server then is not in interactive (pingpong) mode, so it ACKs the next header as soon as it reads it (held %s) — a stall needs a server that answers quickly", len(t.slowHeld), nagleList(t.slowHeld))
 	}
 	if !haveInfo {
 		r.Finding("the server's TCP_INFO could not be read; D was modelled as 40 ms")
@@ -203,31 +224,31 @@ func (n *Nagle) checkNagle(r *Result, rtt time.Duration, exempt int, lo, hi time
 
 // checkCures checks TCP_NODELAY, TCP_CORK and TCP_QUICKACK.
 func (n *Nagle) checkCures(r *Result, rtt, lo time.Duration, times map[nagleMode]nagleModeTimes) {
-	one := ms(rtt)
+	one := ms(nagleModelExchange(nagleModeNoDelay, rtt, 0, false))
 	tol1 := ms(nagleTolerance(rtt))
 	nd := times[nagleModeNoDelay]
 	r.Check("nodelay-one-rtt",
 		"C8: with Nagle off (TCP_NODELAY) the body leaves at once and an exchange takes about one RTT",
-		fmt.Sprintf("median = RTT %.1f ± %.1f ms; on the wire the body follows the header within 1 ms", one, tol1),
-		fmt.Sprintf("median %s; median header→body gap %.3f ms", fmtMs(median(nd.clock)), median(nd.gap)),
-		len(nd.clock) > 0 && within(median(nd.clock), one, tol1) && nd.complete == nd.counted && median(nd.gap) < 1)
+		fmt.Sprintf("median = RTT %.1f ± %.1f ms on the clock and on the wire; the body follows the header within 1 ms", one, tol1),
+		fmt.Sprintf("median %s (wire %s); median header→body gap %.3f ms", fmtMs(median(nd.clock)), fmtMs(median(nd.wire)), median(nd.gap)),
+		len(nd.clock) > 0 && within(median(nd.clock), one, tol1) && within(median(nd.wire), one, tol1) && nd.complete == nd.counted && median(nd.gap) < 1)
 
 	ck := times[nagleModeCork]
 	r.Check("cork-one-rtt",
 		"C8: TCP_CORK around the two writes sends header and body as one segment: one RTT, no stall",
-		fmt.Sprintf("median = RTT %.1f ± %.1f ms; every request one segment on the wire", one, tol1),
-		fmt.Sprintf("median %s; %d of %d requests in one segment", fmtMs(median(ck.clock)), ck.reqSegs1, ck.complete),
-		len(ck.clock) > 0 && within(median(ck.clock), one, tol1) && ck.complete == ck.counted && ck.reqSegs1 == ck.complete)
+		fmt.Sprintf("median = RTT %.1f ± %.1f ms on the clock and on the wire; every request one segment", one, tol1),
+		fmt.Sprintf("median %s (wire %s); %d of %d requests in one segment", fmtMs(median(ck.clock)), fmtMs(median(ck.wire)), ck.reqSegs1, ck.complete),
+		len(ck.clock) > 0 && within(median(ck.clock), one, tol1) && within(median(ck.wire), one, tol1) && ck.complete == ck.counted && ck.reqSegs1 == ck.complete)
 
 	qa := times[nagleModeQuickAck]
-	two := 2 * one
+	two := ms(nagleModelExchange(nagleModeQuickAck, rtt, 0, false))
 	tol2 := ms(nagleTolerance(2 * rtt))
 	nagle := median(times[nagleModeOn].clock)
 	r.Check("quickack-removes-stall",
 		"C9: TCP_QUICKACK on the server removes the delayed-ACK stall (Nagle still waits one RTT for the ACK)",
-		fmt.Sprintf("median = 2 RTT %.1f ± %.1f ms; ACK of the header held < %.0f ms; at least %.0f ms faster than Nagle alone", two, tol2, ms(lo)/2, ms(lo)),
-		fmt.Sprintf("median %s (Nagle %s); ACK held median %s", fmtMs(median(qa.clock)), fmtMs(nagle), fmtMs(median(qa.held))),
-		len(qa.clock) > 0 && within(median(qa.clock), two, tol2) && qa.complete == qa.counted &&
+		fmt.Sprintf("median = 2 RTT %.1f ± %.1f ms on the clock and on the wire; ACK of the header held < %.0f ms; at least %.0f ms faster than Nagle alone", two, tol2, ms(lo)/2, ms(lo)),
+		fmt.Sprintf("median %s (wire %s; Nagle %s); ACK held median %s", fmtMs(median(qa.clock)), fmtMs(median(qa.wire)), fmtMs(nagle), fmtMs(median(qa.held))),
+		len(qa.clock) > 0 && within(median(qa.clock), two, tol2) && within(median(qa.wire), two, tol2) && qa.complete == qa.counted &&
 			median(qa.held) < ms(lo)/2 && nagle-median(qa.clock) >= ms(lo))
 	if median(qa.clock) > one+tol1 {
 		r.Finding("TCP_QUICKACK removes the delayed-ACK stall but not Nagle's own cost: the body still waits one round trip for the header's ACK (%.1f ms vs %.1f ms with TCP_NODELAY). On loopback the RTT is ~0 and the two look the same.", median(qa.clock), median(nd.clock))
@@ -247,15 +268,18 @@ func (n *Nagle) checkClockWire(r *Result, times map[nagleMode]nagleModeTimes) {
 			parts = append(parts, fmt.Sprintf("%s: not on the wire", m))
 			continue
 		}
-		diff := median(t.clock) - median(t.wire)
-		worst = math.Max(worst, math.Abs(diff))
+		diff := math.Abs(median(t.clock)-median(t.wire)) - math.Max(5, 0.02*median(t.wire))
+		worst = math.Max(worst, math.Abs(median(t.clock)-median(t.wire)))
+		if diff > 0 {
+			ok = false
+		}
 		parts = append(parts, fmt.Sprintf("%s %.2f/%.2f", m, median(t.clock), median(t.wire)))
 	}
 	r.Check("clock-agrees-with-wire",
 		"C9: the two witnesses agree: the client's clock and the capture give the same exchange times",
-		"|median clock − median wire (header out → reply in)| ≤ 2 ms in every mode",
-		fmt.Sprintf("clock/wire ms: %s; worst %.3f ms", strings.Join(parts, ", "), worst),
-		ok && worst <= 2)
+		"|median clock − median wire (header out → reply in)| ≤ max(5 ms, 2 %) in every mode: the client program's own scheduling is all that separates them",
+		fmt.Sprintf("clock/wire ms: %s; worst difference %.3f ms", strings.Join(parts, ", "), worst),
+		ok)
 }
 
 // checkPiggyback counts the server's ACKs that ride on data.
@@ -288,6 +312,10 @@ func (n *Nagle) checkPiggyback(r *Result, runs *nagleRuns, w *nagleWire, times m
 		}
 	}
 	nagleRatio := r.Metrics["piggyback_ratio_nagle"]
+	if wn, wd := w.conns[nagleModeOn], w.conns[nagleModeNoDelay]; wn != nil && wd != nil && wn.found && wd.found && n.Exchanges > 0 {
+		r.Finding("pure ACKs from the server per exchange: Nagle %.1f (the header's, delayed; then the body's at once — when the delayed-ACK timer fires Linux leaves interactive mode, tcp_delack_timer_handler), NODELAY %.1f (two small segments unacknowledged make the read send an ACK before the reply, tcp_cleanup_rbuf), CORK %.1f: only a single-segment request lets the ACK ride on the reply",
+			float64(wn.pure)/float64(n.Exchanges), float64(wd.pure)/float64(n.Exchanges), r.Metrics["pure_acks_cork"]/float64(n.Exchanges))
+	}
 	r.Check("ack-rides-on-data-only-when-there-is-data",
 		"C9: a delayed ACK waits for data going the same way: with Nagle the header's ACK finds none and goes pure; when the whole request is one segment the ACK rides on the reply",
 		"Nagle: every counted header ACKed by a pure ACK, so at most half the server's ACKs piggybacked; CORK: every counted request ACKed by its reply",
@@ -318,12 +346,16 @@ func (n *Nagle) checkBurst(r *Result, runs *nagleRuns, w *nagleWire) {
 	r.Metric("burst_writes", float64(n.Burst))
 	r.Metric("burst_write_ms_nagle", ms(on.writing))
 	r.Metric("burst_write_ms_nodelay", ms(off.writing))
-	bound := nagleBurstSegments(n.Burst, on.writing, wOn.rtt)
+	bound := nagleBurstSegments(n.Burst, on.writing, w.rtt)
+	r.Metric("burst_initcwnd", float64(runs.burstInitCwnd))
+	r.Metric("burst_cwnd_start", float64(off.cwnd0))
 	r.Check("nagle-coalesces",
 		fmt.Sprintf("C8: Nagle coalesces tiny writes: %d one-byte writes leave in far fewer segments than with TCP_NODELAY", n.Burst),
-		fmt.Sprintf("Nagle: ≤ %d segments (1 + one per RTT the writes took, %.2f ms); NODELAY: ≥ %d (one per write, autocorking may merge a few); all %d bytes on the wire both times", bound, ms(on.writing), n.Burst/2, n.Burst),
-		fmt.Sprintf("Nagle %d segments (largest %d B), NODELAY %d segments; bytes %d and %d", segOn, wOn.cost.largest, segOff, wOn.cost.payload, wOff.cost.payload),
-		segOn <= bound && segOff >= n.Burst/2 && segOff >= 10*segOn && wOn.cost.payload == n.Burst && wOff.cost.payload == n.Burst)
+		fmt.Sprintf("Nagle: ≤ %d segments (about one per RTT the writes took, %.2f ms, ×2) and under half NODELAY's; NODELAY: ≥ %d (one per write, autocorking may merge a few); all %d bytes on the wire both times", bound, ms(on.writing), n.Burst/2, n.Burst),
+		fmt.Sprintf("Nagle %d segments (largest %d B), NODELAY %d segments (tcpi_snd_cwnd at its start %d); bytes %d and %d",
+			segOn, wOn.cost.largest, segOff, off.cwnd0, wOn.cost.payload, wOff.cost.payload),
+		segOn <= bound && segOff >= n.Burst/2 && 2*segOn < segOff && wOn.cost.payload == n.Burst && wOff.cost.payload == n.Burst)
+	r.Finding("the bursts ran with initcwnd %d on the client's route (kernel: tcpi_snd_cwnd %d at the start): with Linux's initial window of 10 segments, a NODELAY burst sends 10 one-byte segments and the congestion window piles the rest into one — the window, not Nagle, would coalesce them", runs.burstInitCwnd, off.cwnd0)
 	if segOff < n.Burst {
 		r.Finding("with TCP_NODELAY, %d writes made %d segments: tcp_autocorking merged writes made while an earlier segment was still queued below TCP", n.Burst, segOff)
 	}
@@ -358,10 +390,10 @@ func (n *Nagle) checkKernel(r *Result, runs *nagleRuns, w *nagleWire, times map[
 			ok = false
 			continue
 		}
-		if int(c.client.DataSegsOut) != wc.dataSegs {
+		if int(c.client.DataSegsOut) != wc.dataSegs || int(c.client.SegsOut) != wc.segsBefore {
 			ok = false
 		}
-		parts = append(parts, fmt.Sprintf("%s %d/%d", c.mode, c.client.DataSegsOut, wc.dataSegs))
+		parts = append(parts, fmt.Sprintf("%s %d/%d (all %d/%d)", c.mode, c.client.DataSegsOut, wc.dataSegs, c.client.SegsOut, wc.segsBefore))
 	}
 	for _, b := range runs.bursts {
 		wb := w.bursts[b.nagle]
@@ -369,14 +401,14 @@ func (n *Nagle) checkKernel(r *Result, runs *nagleRuns, w *nagleWire, times map[
 			ok = false
 			continue
 		}
-		if int(b.client.DataSegsOut) != wb.cost.segments {
+		if int(b.client.DataSegsOut) != wb.cost.segments || int(b.client.SegsOut) != wb.segsBefore {
 			ok = false
 		}
-		parts = append(parts, fmt.Sprintf("burst-nagle=%v %d/%d", b.nagle, b.client.DataSegsOut, wb.cost.segments))
+		parts = append(parts, fmt.Sprintf("burst-nagle=%v %d/%d (all %d/%d)", b.nagle, b.client.DataSegsOut, wb.cost.segments, b.client.SegsOut, wb.segsBefore))
 	}
 	r.Check("kernel-counts-segments",
-		"C8: the client's kernel counts the same data segments as the capture (TCP_INFO tcpi_data_segs_out)",
-		"tcpi_data_segs_out = client data segments on the wire, every connection",
+		"C8: the client's kernel counts the same segments as the capture (TCP_INFO tcpi_data_segs_out, tcpi_segs_out)",
+		"tcpi_data_segs_out = client data segments on the wire, and tcpi_segs_out = client segments captured before TCP_INFO was read, every connection",
 		"kernel/wire: "+strings.Join(parts, ", "),
 		ok && len(parts) == len(runs.conns)+len(runs.bursts))
 
@@ -465,4 +497,15 @@ func nagleLens(ms ...map[int]int) string {
 		parts[i] = fmt.Sprintf("%d B×%d", k, sum[k])
 	}
 	return strings.Join(parts, ", ")
+}
+
+// nagleQuantile is the q-quantile of xs (nearest rank); NaN for none.
+func nagleQuantile(xs []float64, q float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	i := int(math.Ceil(q*float64(len(s)))) - 1
+	return s[max(0, min(i, len(s)-1))]
 }

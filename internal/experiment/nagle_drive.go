@@ -17,10 +17,10 @@ import (
 type nagleMode string
 
 const (
-	nagleModeOn    nagleMode = "nagle"    // Nagle on: Go's TCP_NODELAY turned back off
+	nagleModeOn       nagleMode = "nagle"    // Nagle on: Go's TCP_NODELAY turned back off
 	nagleModeNoDelay  nagleMode = "nodelay"  // TCP_NODELAY=1 (Go's default)
 	nagleModeCork     nagleMode = "cork"     // Nagle on, TCP_CORK around header and body
-	nagleModeQuickAck nagleMode = "quickack" // Nagle on, the server re-arms TCP_QUICKACK after each read
+	nagleModeQuickAck nagleMode = "quickack" // Nagle on, the server re-arms TCP_QUICKACK after each read and reply
 )
 
 // nagleModes is the order the modes run in.
@@ -55,6 +55,7 @@ type nagleConn struct {
 	noDelay   bool // TCP_NODELAY read back after the mode's set-up
 	times     []nagleExchangeTime
 	client    *sockopt.TCPInfo // the client's TCP_INFO after the last exchange
+	infoAt    time.Time        // just before client was read
 	server    *sockopt.TCPInfo // the server's TCP_INFO after its last reply
 	serverAto []time.Duration  // the server's tcpi_ato after each request was read
 }
@@ -69,10 +70,11 @@ func (e nagleExchangeTime) dur() time.Duration { return e.end.Sub(e.start) }
 type nagleBurstConn struct {
 	nagle   bool
 	local   netip.AddrPort
-	noDelay bool          // TCP_NODELAY read back
-	writing time.Duration // how long the Burst write(2) calls took
-	cwnd0   uint32        // tcpi_snd_cwnd before the first write
-	client  *sockopt.TCPInfo
+	noDelay bool             // TCP_NODELAY read back
+	writing time.Duration    // how long the Burst write(2) calls took
+	cwnd0   uint32           // tcpi_snd_cwnd before the first write
+	client  *sockopt.TCPInfo // after the reply was read
+	infoAt  time.Time        // just before client was read
 }
 
 // drive listens in the server namespace and runs one connection per mode,
@@ -166,6 +168,7 @@ func (n *Nagle) exchangeRun(ctx context.Context, b *Bench, p Plan, ln net.Listen
 		return nil, err
 	}
 	defer conn.Close()
+	defer context.AfterFunc(ctx, func() { conn.Close(); sconn.Close() })()
 	header, body := nagleHeader(n.BodyBytes), bytes.Repeat([]byte{'b'}, n.BodyBytes)
 	done := make(chan nagleServerResult, 1)
 	go func() {
@@ -195,6 +198,7 @@ func (n *Nagle) exchangeRun(ctx context.Context, b *Bench, p Plan, ln net.Listen
 		t.end = time.Now()
 		c.times = append(c.times, t)
 	}
+	c.infoAt = time.Now()
 	if c.client, err = sockopt.GetTCPInfo(conn); err != nil {
 		return nil, err
 	}
@@ -237,10 +241,13 @@ func nagleClientExchange(conn *net.TCPConn, m nagleMode, header, body, reply []b
 }
 
 // nagleServe answers exchanges requests of reqLen bytes with nagleReply.
-// With quickack it sets TCP_QUICKACK after every read(2), the way tcp(7)
-// says to use it: the flag is not sticky. It records tcpi_ato after each
-// request and TCP_INFO after the last reply, then waits for the client's
-// FIN.
+// With quickack it sets TCP_QUICKACK after every read(2) and after every
+// reply, as tcp(7) says to use it: the flag is not sticky, and sending the
+// reply within ato of the request puts the socket back in interactive
+// (pingpong) mode. Re-arming after the reply lets the kernel ACK the next
+// header as it arrives, without waiting for this program to be scheduled.
+// It records tcpi_ato after each request and TCP_INFO after the last
+// reply, then waits for the client's FIN.
 func nagleServe(c *net.TCPConn, reqLen, exchanges int, quickack bool) nagleServerResult {
 	var res nagleServerResult
 	buf := make([]byte, reqLen)
@@ -266,6 +273,12 @@ func nagleServe(c *net.TCPConn, reqLen, exchanges int, quickack bool) nagleServe
 			res.err = fmt.Errorf("request %d: write reply: %w", i+1, err)
 			return res
 		}
+		if quickack {
+			if err := sockopt.SetQuickAck(c, true); err != nil {
+				res.err = err
+				return res
+			}
+		}
 	}
 	res.info, res.err = sockopt.GetTCPInfo(c)
 	if res.err == nil {
@@ -283,6 +296,7 @@ func (n *Nagle) burstRun(ctx context.Context, b *Bench, p Plan, ln net.Listener,
 		return nil, err
 	}
 	defer conn.Close()
+	defer context.AfterFunc(ctx, func() { conn.Close(); sconn.Close() })()
 	done := make(chan error, 1)
 	go func() {
 		defer sconn.Close()
@@ -319,6 +333,7 @@ func (n *Nagle) burstRun(ctx context.Context, b *Bench, p Plan, ln net.Listener,
 	if _, err := io.ReadFull(conn, make([]byte, len(nagleReply))); err != nil {
 		return nil, fmt.Errorf("read reply: %w", err)
 	}
+	c.infoAt = time.Now()
 	if c.client, err = sockopt.GetTCPInfo(conn); err != nil {
 		return nil, err
 	}

@@ -75,13 +75,15 @@ func nagleTolerance(model time.Duration) time.Duration {
 // nagleBurstSegments is the model's upper bound on the segments a burst of
 // writes 1-byte writes makes with Nagle on when the writes take writing at
 // round-trip time rtt: the first byte goes at once, and while a small
-// segment is unacknowledged everything written meanwhile waits, so one
-// segment leaves per RTT the writes last, plus the first, plus one for a
-// write racing an ACK.
+// segment is unacknowledged everything written meanwhile waits, so about
+// one segment leaves per RTT the writes last. The bound allows twice that
+// (the ACK clock runs faster than the handshake's RTT when the RTT is tiny,
+// and a busy machine stretches the writes), plus the first segment and one
+// for a write racing an ACK.
 func nagleBurstSegments(writes int, writing, rtt time.Duration) int {
 	if rtt <= 0 {
 		return writes
 	}
-	n := 2 + int(writing/rtt)
+	n := 2 + int(2*writing/rtt)
 	return min(n, writes)
 }

@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/tcplab/tcplab/internal/analyze"
@@ -14,7 +15,7 @@ type nagleWire struct {
 	ts     bool          // every handshake negotiated timestamps (RFC 7323)
 	conns  map[nagleMode]*nagleWireConn
 	bursts map[bool]*nagleWireBurst // by Nagle on
-	decode error
+	decode error                    // frames the analyzer could not decode
 }
 
 // nagleWireConn is one exchange connection on the wire.
@@ -23,14 +24,15 @@ type nagleWireConn struct {
 	rtt         time.Duration
 	ex          []nagleWireExchange
 	dataSegs    int // client segments carrying data
+	segsBefore  int // client segments of any kind captured before TCP_INFO was read
 	pure, piggy int // the server's ACKs between the first request and the last reply
 }
 
 // nagleWireBurst is one burst connection on the wire.
 type nagleWireBurst struct {
-	found bool
-	rtt   time.Duration
-	cost  nagleCost // the client's data segments
+	found      bool
+	cost       nagleCost // the client's data segments
+	segsBefore int       // client segments of any kind captured before TCP_INFO was read
 }
 
 // observeWire matches every connection to its flow by the client's port,
@@ -39,9 +41,9 @@ func (n *Nagle) observeWire(runs *nagleRuns, pkts []capture.Packet) *nagleWire {
 	segs, derr := analyze.Decode(Frames(pkts))
 	flows := analyze.Flows(segs)
 	w := &nagleWire{conns: map[nagleMode]*nagleWireConn{}, bursts: map[bool]*nagleWireBurst{}, decode: derr, ts: true}
-	find := func(local fmt.Stringer) (*analyze.Flow, analyze.Handshake, bool) {
+	find := func(local netip.AddrPort) (*analyze.Flow, analyze.Handshake, bool) {
 		for _, f := range flows {
-			if f.Client.String() == local.String() {
+			if f.Client == local {
 				hs, ok := f.Handshake()
 				return f, hs, ok
 			}
@@ -67,6 +69,7 @@ func (n *Nagle) observeWire(runs *nagleRuns, pkts []capture.Packet) *nagleWire {
 		w.ts = w.ts && hs.ClientOpts.HasTS && hs.ServerOpts.HasTS
 		wc.ex = nagleReadExchanges(f, hs, len(c.times), layout)
 		wc.dataSegs = len(f.Data(true))
+		wc.segsBefore = nagleSegsBefore(f, c.infoAt)
 		wc.pure, wc.piggy = analyze.PureAcks(nagleExchangeWindow(f, wc.ex), false)
 		nagleAnnotateExchanges(f, c, wc, runs.pingpongThresh, note)
 	}
@@ -77,10 +80,11 @@ func (n *Nagle) observeWire(runs *nagleRuns, pkts []capture.Packet) *nagleWire {
 		if !ok {
 			continue
 		}
-		wb.found, wb.rtt = true, hs.RTT
+		wb.found = true
 		rtts = append(rtts, ms(hs.RTT))
 		w.ts = w.ts && hs.ClientOpts.HasTS && hs.ServerOpts.HasTS
 		wb.cost = nagleCostOf(f, true, pkts)
+		wb.segsBefore = nagleSegsBefore(f, bc.infoAt)
 		nagleAnnotateBurst(f, bc, wb, note)
 	}
 	w.rtt = time.Duration(median(rtts) * float64(time.Millisecond))
@@ -157,4 +161,16 @@ func nagleAnnotateBurst(f *analyze.Flow, bc *nagleBurstConn, wb *nagleWireBurst,
 	for i := 1; i < len(data); i++ {
 		note(&data[i], fmt.Sprintf("[burst Nagle] segment %d: %d one-byte writes coalesced while a small segment was unacknowledged, %.2f ms after the first", i+1, data[i].Payload, ms(data[i].Time.Sub(data[0].Time))))
 	}
+}
+
+// nagleSegsBefore counts the segments f's client sent before t: what its
+// tcpi_segs_out read at t counts (SYN, ACKs, data).
+func nagleSegsBefore(f *analyze.Flow, t time.Time) int {
+	n := 0
+	for _, s := range f.Segments {
+		if s.Src == f.Client && s.Time.Before(t) {
+			n++
+		}
+	}
+	return n
 }

@@ -100,7 +100,8 @@ func TestNagleBurstSegments(t *testing.T) {
 		want         int
 	}{
 		{200, ms / 2, 40 * ms, 2},
-		{200, 100 * ms, 40 * ms, 4},
+		{200, 100 * ms, 40 * ms, 7},
+		{200, 2 * ms, ms / 10, 42},
 		{200, ms, 0, 200},
 		{3, 10 * ms, ms, 3},
 	} {

@@ -122,12 +122,12 @@ func nagleExchangeWindow(f *analyze.Flow, ex []nagleWireExchange) *analyze.Flow 
 
 // nagleCost is what a direction's data segments cost on the wire.
 type nagleCost struct {
-	segments   int
-	payload    int         // data bytes
-	ipBytes    int         // IP packets' bytes: headers plus data
+	segments        int
+	payload         int         // data bytes
+	ipBytes         int         // IP packets' bytes: headers plus data
 	nagleHeaderLens map[int]int // IP+TCP header bytes → segments with that length
-	unreadable int         // segments whose headers could not be read
-	largest    int         // largest payload of one segment
+	unreadable      int         // segments whose headers could not be read
+	largest         int         // largest payload of one segment
 }
 
 // perPayloadByte is the IP bytes sent per byte of data.

@@ -45,15 +45,16 @@ type plModelParams struct {
 // plModel is the model's prediction for one strategy.
 type plModel struct {
 	total time.Duration   // the last response complete at the client
-	done  []time.Duration // per request (0 = the document): response complete
+	first []time.Duration // per request (0 = the document): first response byte at the client
+	done  []time.Duration // per request: response complete at the client
 	conns int             // connections opened
 }
 
 // plPacket is one packet of a response waiting in a connection's send queue.
 type plPacket struct {
-	wire int // bytes on the wire
-	req  int // the request it answers
-	last bool
+	wire        int // bytes on the wire
+	req         int // the request it answers
+	first, last bool
 }
 
 // plConn is one connection of the model: its congestion window and the
@@ -97,6 +98,7 @@ type plSim struct {
 	events   plEvents
 	seq      int
 	linkFree time.Duration // when the server→client link finishes its queue
+	first    []time.Duration
 	done     []time.Duration
 	opened   int
 	onDone   func(c *plConn, req int)
@@ -107,7 +109,7 @@ func pageloadModel(p plModelParams) plModel {
 	if p.conns < 1 {
 		p.conns = 1
 	}
-	s := &plSim{p: p, done: make([]time.Duration, p.objects+1)}
+	s := &plSim{p: p, first: make([]time.Duration, p.objects+1), done: make([]time.Duration, p.objects+1)}
 	next := 1 // the next object to request
 	take := func() (int, bool) {
 		if next > p.objects {
@@ -173,7 +175,7 @@ func pageloadModel(p plModelParams) plModel {
 		s.now = e.at
 		e.fn()
 	}
-	m := plModel{done: s.done, conns: s.opened}
+	m := plModel{first: s.first, done: s.done, conns: s.opened}
 	for _, d := range s.done {
 		m.total = max(m.total, d)
 	}
@@ -239,7 +241,7 @@ func plPackets(size, req int) []plPacket {
 	for size > 0 {
 		n := min(size, plMSS)
 		size -= n
-		out = append(out, plPacket{wire: n + plHeaderB, req: req, last: size == 0})
+		out = append(out, plPacket{wire: n + plHeaderB, req: req, first: len(out) == 0, last: size == 0})
 	}
 	return out
 }
@@ -275,6 +277,9 @@ func (s *plSim) send(c *plConn) time.Duration {
 	c.queue = c.queue[1:]
 	c.roundSent++
 	end := s.down(pk.wire)
+	if pk.first {
+		s.first[pk.req] = end + s.p.rtt/2 // a packet arrives whole
+	}
 	if pk.last {
 		s.at(end+s.p.rtt/2, func() {
 			s.done[pk.req] = s.now

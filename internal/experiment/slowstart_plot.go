@@ -47,7 +47,7 @@ func ssTimeSequence(w ssWire, run *ssRun) plot.Chart {
 		}
 	}
 	return plot.Chart{
-		Title:  fmt.Sprintf("Cold transfer of %d bytes at the sender: one step per round trip (%s segments)", run.size, ssInts(ph.flights)),
+		Title:  fmt.Sprintf("Cold transfer at the sender: one step per round trip (%s segments)", ssInts(ph.flights)),
 		XLabel: "ms since the request arrived",
 		YLabel: "sequence number (kB of the transfer)",
 		Series: []plot.Series{

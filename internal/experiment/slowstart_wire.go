@@ -16,9 +16,10 @@ type ssWirePhase struct {
 	roundFirst []*analyze.Segment // first data segment of each round
 	firstData  time.Time
 	lastData   time.Time
-	segs       int // data segments sent, retransmissions included
-	retrans    int // retransmitted data segments
-	bytes      int // distinct payload bytes
+	acked      time.Time // the ACK of the last byte arrived
+	segs       int       // data segments sent, retransmissions included
+	retrans    int       // retransmitted data segments
+	bytes      int       // distinct payload bytes
 	seg        []analyze.Segment
 }
 
@@ -101,6 +102,18 @@ func ssReadPhase(sub *analyze.Flow, rtt time.Duration) ssWirePhase {
 	ph.segs = len(data)
 	ph.retrans = sub.Retransmissions(false)
 	ph.bytes = sub.Bytes(false)
+	var end uint32
+	for i, d := range data {
+		if e := d.Seq + uint32(d.Payload); i == 0 || int32(e-end) > 0 {
+			end = e
+		}
+	}
+	for _, sg := range sub.Segments {
+		if sg.Src == sub.Client && sg.ACK && int32(sg.Ack-end) >= 0 && !sg.Time.Before(ph.lastData) {
+			ph.acked = sg.Time
+			break
+		}
+	}
 	// Flights counts the data segments in capture order, so round k
 	// starts at data segment flights[0]+…+flights[k-1].
 	n := 0
@@ -111,6 +124,15 @@ func ssReadPhase(sub *analyze.Flow, rtt time.Duration) ssWirePhase {
 		n += c
 	}
 	return ph
+}
+
+// duration is the transfer's time at the sender: first data segment out →
+// ACK of the last byte in; 0 when the capture lacks either.
+func (ph ssWirePhase) duration() time.Duration {
+	if !ph.found || ph.acked.IsZero() {
+		return 0
+	}
+	return ph.acked.Sub(ph.firstData)
 }
 
 // flight returns the segments of round k (1-based); 0 when there is none.

@@ -48,24 +48,57 @@ func twPortScan(n, offset int) []int {
 // skips depends on the perturbation, so the answer is n−1 or n (3 ports
 // give 2: the third is never tried).
 func twPredictConnects(n int) (least, most int) {
-	if n < 1 {
+	switch {
+	case n < 1:
 		return 0, 0
+	case n > twSimulateMax:
+		return twPredictClosed(n)
 	}
 	remaining := n
 	if remaining > 1 {
 		remaining &^= 1
 	}
 	least = math.MaxInt
-	reach := map[int]bool{}
-	for off := 0; off < remaining; off++ {
-		seen := map[int]bool{}
+	reach := make([]bool, n)
+	seen := make([]bool, n)
+	// Odd offsets are made even before the first pass: only even ones differ.
+	for off := 0; off < remaining; off += 2 {
+		clear(seen)
+		count := 0
 		for _, p := range twPortScan(n, off) {
-			seen[p] = true
+			if !seen[p] {
+				seen[p], count = true, count+1
+			}
 			reach[p] = true
 		}
-		least = min(least, len(seen))
+		least = min(least, count)
 	}
-	return least, len(reach)
+	for _, r := range reach {
+		if r {
+			most++
+		}
+	}
+	return least, most
+}
+
+// twSimulateMax bounds the range twPredictConnects simulates scan by scan
+// (the work grows as n²); larger ranges use twPredictClosed.
+const twSimulateMax = 2048
+
+// twPredictClosed is twPredictConnects in closed form: an even range is
+// fully scanned; an odd one has every scan skip one port of the low end's
+// parity (the last, or the first), so n−1 ports per scan and all n over
+// several — except 3 ports, where the scan always starts at the first.
+func twPredictClosed(n int) (least, most int) {
+	switch {
+	case n < 1:
+		return 0, 0
+	case n == 1 || n%2 == 0:
+		return n, n
+	case n == 3:
+		return 2, 2
+	}
+	return n - 1, n
 }
 
 // twReuseRate is the model of tcp_tw_reuse=1 for a client that connects and

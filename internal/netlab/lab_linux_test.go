@@ -2,13 +2,19 @@ package netlab
 
 import (
 	"context"
+	"errors"
+	"math"
 	"net"
 	"net/netip"
+	"os"
+	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/tcplab/tcplab/internal/labtest"
+	"github.com/tcplab/tcplab/sockopt"
 	"golang.org/x/sys/unix"
 )
 
@@ -79,22 +85,29 @@ func listenIn(t testing.TB, ns *NS, addr netip.Addr) (net.Listener, int) {
 	return ln, ln.Addr().(*net.TCPAddr).Port
 }
 
-// connectTimes measures n blocking connect(2) calls from the client to the
-// server: the time from the call to its return is one round trip (SYN out,
-// SYN/ACK back).
-func connectTimes(t testing.TB, l *Lab, server netip.Addr, port, n int) []time.Duration {
+// connectTimes measures n blocking connect(2) calls from a namespace to a
+// server, each from a SCHED_FIFO thread so a busy machine's scheduler is not
+// part of the measurement: the wall time of the call (SYN out, SYN/ACK back)
+// and the kernel's own sample of that round trip (tcpi_rtt right after the
+// handshake).
+func connectTimes(t testing.TB, from *NS, server netip.Addr, port, n int) (wall, kernel []time.Duration) {
 	t.Helper()
-	var out []time.Duration
+	defer realtimeThread()()
 	for range n {
-		fd := socketIn(t, l.Client, unix.SOCK_STREAM)
+		fd := socketIn(t, from, unix.SOCK_STREAM)
 		start := time.Now()
 		if err := unix.Connect(fd, sockaddr(server, port)); err != nil {
 			t.Fatalf("connect: %v", err)
 		}
-		out = append(out, time.Since(start))
+		wall = append(wall, time.Since(start))
+		info, err := unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kernel = append(kernel, time.Duration(info.Rtt)*time.Microsecond)
 		unix.Close(fd)
 	}
-	return out
+	return wall, kernel
 }
 
 func median(ds []time.Duration) time.Duration {
@@ -108,17 +121,372 @@ func TestConnectTakesOneRTT(t *testing.T) {
 		t.Run(rtt.String(), func(t *testing.T) {
 			l := newTestLab(t, Config{Link: LinkConfig{Delay: rtt / 2}})
 			_, port := listenIn(t, l.Server, l.ServerAddr)
-			got := connectTimes(t, l, l.ServerAddr, port, 7)
+			wall, kernel := connectTimes(t, l.Client, l.ServerAddr, port, 7)
 			tol := max(rtt*3/100, time.Millisecond)
-			m := median(got)
-			t.Logf("RTT %v: connect times %v, median %v", rtt, got, m)
-			if m < rtt-tol || m > rtt+tol {
-				t.Errorf("median connect %v, want %v ± %v", m, rtt, tol)
+			t.Logf("RTT %v: connect() %v, tcpi_rtt %v", rtt, wall, kernel)
+			for what, ds := range map[string][]time.Duration{"connect()": wall, "tcpi_rtt": kernel} {
+				if m := median(ds); m < rtt-tol || m > rtt+tol {
+					t.Errorf("median %s %v, want %v ± %v; link %+v", what, m, rtt, tol, l.Links[0].Stats())
+				}
 			}
 			st := l.Links[0].Stats()
 			if st.Forward.Forwarded < 14 || st.Reverse.Forwarded < 7 {
 				t.Errorf("link stats %+v: want at least 2 packets forward and 1 back per connect", st)
 			}
 		})
+	}
+}
+
+// threadNetns is the namespace inode of the calling thread.
+func threadNetns(t testing.TB) uint64 {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Stat("/proc/thread-self/ns/net", &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Ino
+}
+
+func TestNSDo(t *testing.T) {
+	labtest.RequirePriv(t)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	host := threadNetns(t)
+	ns, err := NewNS("do")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	if got := threadNetns(t); got != host {
+		t.Fatalf("NewNS moved the calling thread: %d, was %d", got, host)
+	}
+	want, err := ns.inode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want == host {
+		t.Fatal("the new namespace is the host's")
+	}
+	var inside uint64
+	if err := ns.Do(func() error { inside = threadNetns(t); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if inside != want {
+		t.Errorf("Do ran in namespace %d, want %d", inside, want)
+	}
+	if got := threadNetns(t); got != host {
+		t.Errorf("Do moved the calling thread to %d", got)
+	}
+	// Every thread of the process is back home afterwards.
+	assertNoThreadIn(t, want)
+
+	sentinel := errors.New("sentinel")
+	if err := ns.Do(func() error { return sentinel }); !errors.Is(err, sentinel) {
+		t.Errorf("Do returned %v, want fn's error", err)
+	}
+	func() {
+		defer func() {
+			if r := recover(); r != "boom" {
+				t.Errorf("recovered %v, want the panic of fn", r)
+			}
+		}()
+		ns.Do(func() error { panic("boom") })
+	}()
+	assertNoThreadIn(t, want)
+
+	if err := ns.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := ns.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if err := ns.Do(func() error { return nil }); !errors.Is(err, ErrClosed) {
+		t.Errorf("Do after Close: %v, want ErrClosed", err)
+	}
+	if ns.Fd() != -1 {
+		t.Errorf("Fd after Close = %d", ns.Fd())
+	}
+}
+
+// assertNoThreadIn fails if any thread of this process is in namespace ino.
+func assertNoThreadIn(t testing.TB, ino uint64) {
+	t.Helper()
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, task := range tasks {
+		var st unix.Stat_t
+		if unix.Stat("/proc/self/task/"+task.Name()+"/ns/net", &st) == nil && st.Ino == ino {
+			t.Errorf("thread %s is still in namespace %d", task.Name(), ino)
+		}
+	}
+}
+
+// openFds lists this process's descriptors with what they point at.
+func openFds(t testing.TB) map[string]string {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, e := range ents {
+		if target, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil {
+			out[e.Name()] = target
+		}
+	}
+	return out
+}
+
+// socketMappings counts the memory mappings of sockets (the tap rings).
+func socketMappings(t testing.TB) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Count(string(b), "socket:[")
+}
+
+func TestSysctlsReadBackAndHostUnchanged(t *testing.T) {
+	labtest.RequirePriv(t)
+	keys := map[string]string{
+		"net.ipv4.tcp_fastopen":              "3",
+		"net.ipv4.ip_local_port_range":       "40000 40009",
+		"net.ipv4.tcp_slow_start_after_idle": "0",
+	}
+	host := map[string]string{}
+	for k := range keys {
+		v, err := sockopt.ReadSysctl(k) // an unlocked thread is in the host namespace
+		if err != nil {
+			t.Fatal(err)
+		}
+		host[k] = normaliseSysctl(v)
+	}
+	l := newTestLab(t, Config{Sysctls: keys})
+	got := l.Sysctls()
+	for k, v := range keys {
+		for _, role := range []string{"client", "server"} {
+			if got[role+":"+k] != v {
+				t.Errorf("Sysctls()[%s:%s] = %q, want %q", role, k, got[role+":"+k], v)
+			}
+		}
+		inside, err := l.Server.Sysctl(k)
+		if err != nil || inside != v {
+			t.Errorf("Sysctl(%s) in the server = %q, %v; want %q", k, inside, err, v)
+		}
+		if now, _ := sockopt.ReadSysctl(k); normaliseSysctl(now) != host[k] {
+			t.Errorf("host %s changed from %q to %q", k, host[k], now)
+		}
+	}
+	if v := got["client:net.ipv6.conf.default.disable_ipv6"]; v != "1" && v != "" {
+		t.Errorf("disable_ipv6 recorded as %q", v)
+	}
+	if err := l.Client.SetSysctl("net.ipv4.no_such_knob", "1"); err == nil {
+		t.Error("SetSysctl of a missing key succeeded")
+	}
+	if _, err := l.Client.Sysctl("../../etc/passwd"); err == nil {
+		t.Error("Sysctl accepted a key that leaves /proc/sys")
+	}
+}
+
+// TestLossDeterministicAcrossLabs sends the same numbered UDP datagrams
+// through two labs with the same seed: the same packets are lost, and they
+// are the ones LossDrop names (the relay numbers packets from 0, and the
+// lab's links carry nothing else).
+func TestLossDeterministicAcrossLabs(t *testing.T) {
+	const n, loss = 300, 0.2
+	run := func(seed int64) (got []uint32, st DirectionStats) {
+		l := newTestLab(t, Config{Link: LinkConfig{Loss: loss, Seed: seed, Delay: time.Millisecond}})
+		rx := socketIn(t, l.Server, unix.SOCK_DGRAM)
+		if err := unix.Bind(rx, sockaddr(l.ServerAddr, 9)); err != nil {
+			t.Fatal(err)
+		}
+		tx := socketIn(t, l.Client, unix.SOCK_DGRAM)
+		if err := unix.Connect(tx, sockaddr(l.ServerAddr, 9)); err != nil {
+			t.Fatal(err)
+		}
+		send(t, tx, n, 64, 50*time.Microsecond)
+		got, _ = readAll(t, rx, 300*time.Millisecond)
+		return got, l.Links[0].Stats().Forward
+	}
+	var want []uint32
+	for i := range uint32(n) {
+		if !LossDrop(1, 0, uint64(i), loss) {
+			want = append(want, i)
+		}
+	}
+	a, sta := run(1)
+	b, _ := run(1)
+	c, _ := run(2)
+	if !slices.Equal(a, want) || !slices.Equal(b, want) {
+		t.Fatalf("seed 1 delivered\n%v\nand\n%v\nLossDrop keeps\n%v", a, b, want)
+	}
+	if slices.Equal(a, c) {
+		t.Error("seeds 1 and 2 lost the same packets")
+	}
+	if sta.Offered != n || sta.DroppedLoss != uint64(n-len(want)) {
+		t.Errorf("stats %+v: want %d offered, %d lost", sta, n, n-len(want))
+	}
+}
+
+func TestRateRoughlyRight(t *testing.T) {
+	const rate = 20_000_000
+	l := newTestLab(t, Config{Link: LinkConfig{RateBps: rate, QueuePackets: 1000}})
+	got, n := floodRate(t, l, rate*3/2, 1500, time.Second)
+	t.Logf("delivered %.2f Mbit/s in %d packets", got/1e6, n)
+	if got < rate*0.95 || got > rate*1.05 {
+		t.Errorf("delivered %.2f Mbit/s, want 20 ± 5 %%", got/1e6)
+	}
+	st := l.Links[0].Stats().Forward
+	if st.Offered != st.Forwarded+st.DroppedQueue+st.DroppedLoss {
+		t.Errorf("counters do not add up: %+v", st)
+	}
+}
+
+func TestProxyTopology(t *testing.T) {
+	server := LinkConfig{Delay: 10 * time.Millisecond}
+	l := newTestLab(t, Config{
+		Topology:   ClientProxyServer,
+		Link:       LinkConfig{Delay: 2500 * time.Microsecond},
+		ServerLink: &server,
+	})
+	if l.Proxy == nil || len(l.Links) != 2 {
+		t.Fatalf("proxy %v, %d links", l.Proxy, len(l.Links))
+	}
+	// client → proxy: 5 ms; proxy → server: 20 ms (the kernel's handshake
+	// RTT, which no scheduler delay on this side can stretch).
+	for _, hop := range []struct {
+		from *NS
+		to   netip.Addr
+		in   *NS
+		rtt  time.Duration
+	}{
+		{l.Client, l.ProxyClientAddr, l.Proxy, 5 * time.Millisecond},
+		{l.Proxy, l.ServerAddr, l.Server, 20 * time.Millisecond},
+	} {
+		_, port := listenIn(t, hop.in, hop.to)
+		_, kernel := connectTimes(t, hop.from, hop.to, port, 5)
+		if m := median(kernel); m < hop.rtt-time.Millisecond || m > hop.rtt+time.Millisecond {
+			t.Errorf("%s → %s: handshake RTT %v, want %v ± 1 ms", hop.from.Name(), hop.to, m, hop.rtt)
+		}
+	}
+	// The client cannot reach the server: nothing routes through the proxy.
+	_, port := listenIn(t, l.Server, l.ServerAddr)
+	fd := socketIn(t, l.Client, unix.SOCK_STREAM)
+	if err := unix.Connect(fd, sockaddr(l.ServerAddr, port)); err == nil {
+		t.Error("client reached the server directly")
+	}
+	if a, b := l.Links[1].Ends(); a != "proxy/to-server" || b != "server/to-client" {
+		t.Errorf("server link ends %s ⇄ %s", a, b)
+	}
+}
+
+// TestCloseLeavesNothing builds and closes 100 labs and checks that no
+// descriptor, ring mapping, thread in a lab namespace or GOMAXPROCS change is
+// left behind: with nothing referring to them, the namespaces are gone.
+func TestCloseLeavesNothing(t *testing.T) {
+	labtest.RequirePriv(t)
+	procsBefore := runtime.GOMAXPROCS(0)
+	before := openFds(t)
+	mapsBefore := socketMappings(t)
+	for i := range 100 {
+		l, err := New(context.Background(), Config{Name: "leak", Link: LinkConfig{Delay: time.Millisecond}})
+		if err != nil {
+			t.Fatalf("lab %d: %v", i, err)
+		}
+		ino, err := l.Client.inode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Close(); err != nil {
+			t.Fatalf("lab %d: Close: %v", i, err)
+		}
+		if err := l.Close(); err != nil {
+			t.Fatalf("lab %d: second Close: %v", i, err)
+		}
+		if l.Client.Fd() != -1 || l.Server.Fd() != -1 {
+			t.Fatalf("lab %d: namespace descriptors still open", i)
+		}
+		if i%25 == 0 {
+			assertNoThreadIn(t, ino)
+		}
+	}
+	after := openFds(t)
+	for fd, target := range after {
+		if before[fd] != target && (strings.HasPrefix(target, "net:") || strings.Contains(target, "tun") || strings.Contains(target, "eventfd") || strings.Contains(target, "bpf") || strings.HasPrefix(target, "socket:")) {
+			t.Errorf("descriptor %s → %s left open", fd, target)
+		}
+	}
+	if len(after) > len(before)+2 { // the runtime may open a descriptor or two of its own
+		t.Errorf("%d descriptors before 100 labs, %d after", len(before), len(after))
+	}
+	if n := socketMappings(t); n != mapsBefore {
+		t.Errorf("%d socket mappings (tap rings) before 100 labs, %d after", mapsBefore, n)
+	}
+	if got := runtime.GOMAXPROCS(0); got != procsBefore {
+		t.Errorf("GOMAXPROCS %d after the labs closed, was %d", got, procsBefore)
+	}
+	if n := spinners.Load(); n != 0 {
+		t.Errorf("%d relay spin slots still taken", n)
+	}
+}
+
+func TestNetemKind(t *testing.T) {
+	labtest.RequirePriv(t)
+	if HaveNetem() != nil {
+		_, err := New(context.Background(), Config{Link: LinkConfig{Kind: KindNetem}})
+		if err == nil || !strings.Contains(err.Error(), "netem") {
+			t.Fatalf("New with netem on a kernel without it: %v, want an error that names netem", err)
+		}
+		t.Skip("no netem in this kernel: checked that asking for it fails clearly")
+	}
+	l := newTestLab(t, Config{Link: LinkConfig{Kind: KindNetem, Delay: 10 * time.Millisecond}})
+	_, port := listenIn(t, l.Server, l.ServerAddr)
+	if _, kernel := connectTimes(t, l.Client, l.ServerAddr, port, 5); median(kernel) < 19*time.Millisecond || median(kernel) > 21*time.Millisecond {
+		t.Errorf("handshake RTT over netem %v, want 20 ms ± 1 ms", median(kernel))
+	}
+}
+
+func TestAsymmetricDelay(t *testing.T) {
+	l := newTestLab(t, Config{Link: LinkConfig{Delay: 2 * time.Millisecond, DelayReverse: 8 * time.Millisecond}})
+	_, port := listenIn(t, l.Server, l.ServerAddr)
+	_, kernel := connectTimes(t, l.Client, l.ServerAddr, port, 5)
+	if m := median(kernel); m < 9*time.Millisecond || m > 11*time.Millisecond {
+		t.Errorf("handshake RTT %v, want 2 + 8 = 10 ms ± 1 ms", m)
+	}
+}
+
+func TestProbesWithoutRoot(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("runs as root; this checks the messages a normal user gets")
+	}
+	if err := RequireRoot(); err == nil || !strings.Contains(err.Error(), "sudo") {
+		t.Errorf("RequireRoot as uid %d: %v, want a sentence that says to use sudo", os.Geteuid(), err)
+	}
+	if err := HaveTUN(); err == nil {
+		t.Error("HaveTUN succeeded without root")
+	}
+}
+
+func TestProbes(t *testing.T) {
+	labtest.RequirePriv(t)
+	if err := RequireRoot(); err != nil {
+		t.Errorf("RequireRoot as root: %v", err)
+	}
+	if err := HaveTUN(); err != nil {
+		t.Errorf("HaveTUN as root: %v", err)
+	}
+}
+
+func TestLinkConfigErrors(t *testing.T) {
+	tests := []LinkConfig{
+		{Kind: "wire"}, {Delay: -1}, {RateBps: -1}, {Loss: 1.5}, {Loss: math.NaN()}, {MTU: 100}, {QueuePackets: -1},
+	}
+	for _, c := range tests {
+		if _, err := New(context.Background(), Config{Link: c}); err == nil {
+			t.Errorf("New accepted %+v", c)
+		}
 	}
 }

@@ -58,7 +58,7 @@ func newNetemLink(l *Lab, index int, cfg LinkConfig, a, b end) (*Link, error) {
 			if err := h.LinkSetGSOMaxSegs(link, 1); err != nil {
 				return fmt.Errorf("set gso_max_segs 1 on %s: %w", e.ifname, err)
 			}
-			if ifindex[i], err = pointToPoint(h, e.ifname, e.addr, peer.addr, cfg.MTU, 0); err != nil {
+			if ifindex[i], err = pointToPoint(h, e.ifname, e.addr, peer.addr, cfg.MTU); err != nil {
 				return err
 			}
 			q := netlink.NewNetem(netlink.QdiscAttrs{

@@ -31,8 +31,11 @@ func RequireRoot() error {
 	return nil
 }
 
-// HaveTUN returns nil when TUN devices can be made here, and otherwise an
-// error saying what is missing and how to get it.
+// HaveTUN returns nil when the TUN link emulator can run here, and otherwise
+// an error saying what is missing and how to get it. Besides /dev/net/tun it
+// needs what each link end uses: a TUN device, an eBPF socket filter on it
+// (bpf(2)) and an AF_PACKET receive ring; all three are tried in a throwaway
+// namespace.
 func HaveTUN() error {
 	fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_CLOEXEC, 0)
 	switch {
@@ -46,7 +49,6 @@ func HaveTUN() error {
 		return fmt.Errorf("cannot open /dev/net/tun: %w", err)
 	}
 	unix.Close(fd)
-	// Creating a device needs CAP_NET_ADMIN; try it where it harms nothing.
 	ns, err := NewNS("probe-tun")
 	if err != nil {
 		return fmt.Errorf("cannot create a network namespace to try a TUN device in (%v): run as root (sudo)", err)
@@ -57,7 +59,24 @@ func HaveTUN() error {
 		if err != nil {
 			return fmt.Errorf("cannot create a TUN device (%v): run as root (sudo)", err)
 		}
-		return dev.Close()
+		defer dev.Close()
+		if err := dev.discardQueued(); err != nil {
+			return fmt.Errorf("cannot attach an eBPF filter to a TUN device (%v): the emulator needs bpf(2) (CONFIG_BPF_SYSCALL) and root", err)
+		}
+		h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+		if err != nil {
+			return fmt.Errorf("netlink: %w", err)
+		}
+		defer h.Close()
+		link, err := h.LinkByName("probe0")
+		if err != nil {
+			return fmt.Errorf("netlink: find the probe TUN device: %w", err)
+		}
+		tap, err := openTapRing(link.Attrs().Index, DefaultMTU)
+		if err != nil {
+			return fmt.Errorf("cannot open an AF_PACKET receive ring (%v): the emulator needs CONFIG_PACKET and root", err)
+		}
+		return tap.Close()
 	})
 }
 

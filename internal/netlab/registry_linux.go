@@ -177,10 +177,12 @@ func (r *Registry) List() ([]LabState, error) {
 	return out, nil
 }
 
-// ReclaimStale removes every recorded lab whose process is gone (its mounts
-// and its state), and every tcplab-* mount in NetnsDir that no live lab
-// records. It returns the names of the labs it removed. Call it at the start
-// of every run: it is how a run killed with SIGKILL is cleaned up.
+// ReclaimStale removes every recorded lab whose process is gone: its
+// namespace mounts, then its state. It returns the names of the labs it
+// removed. Call it at the start of every run: it is how a run killed with
+// SIGKILL is cleaned up. Mounts that no state records are left alone (they
+// may be a lab made by hand, with scripts/lab-up.sh); a lab whose mounts
+// cannot be removed keeps its state, so a later call tries again.
 func (r *Registry) ReclaimStale() ([]string, error) {
 	unlock, err := r.lock()
 	if err != nil {
@@ -200,12 +202,8 @@ func (r *Registry) reclaimLocked() ([]string, error) {
 	}
 	var removed []string
 	var errs []error
-	keep := map[string]bool{}
 	for _, st := range states {
 		if st.Alive {
-			for role := range st.Namespaces {
-				keep[netnsName(st.Name, role)] = true
-			}
 			continue
 		}
 		if err := r.reclaim(st.Name); err != nil {
@@ -214,21 +212,11 @@ func (r *Registry) reclaimLocked() ([]string, error) {
 		}
 		removed = append(removed, st.Name)
 	}
-	ents, err := os.ReadDir(r.NetnsDir)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		errs = append(errs, err)
-	}
-	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), "tcplab-") && !keep[e.Name()] {
-			if err := unmountNS(filepath.Join(r.NetnsDir, e.Name())); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	}
 	return removed, errors.Join(errs...)
 }
 
-// reclaim removes the mounts and the state of a lab whose process is gone.
+// reclaim removes the mounts of a lab whose process is gone and, once they
+// are gone, its state.
 func (r *Registry) reclaim(name string) error {
 	var errs []error
 	for _, role := range []string{"client", "server", "proxy"} {
@@ -236,8 +224,8 @@ func (r *Registry) reclaim(name string) error {
 			errs = append(errs, err)
 		}
 	}
-	if err := r.remove(name); err != nil {
-		errs = append(errs, err)
+	if len(errs) == 0 {
+		errs = append(errs, r.remove(name))
 	}
 	return errors.Join(errs...)
 }

@@ -17,8 +17,10 @@ var ErrNoPacket = errors.New("netlab: no packet waiting")
 // offer whole packets and a descriptor to wait on.
 type PacketIO interface {
 	// ReadPacket reads one packet into b without blocking and returns its
-	// length, or ErrNoPacket when none is waiting.
-	ReadPacket(b []byte) (int, error)
+	// length and the time it entered the link in CLOCK_REALTIME nanoseconds
+	// (0 when the transport cannot tell, and the relay uses the time it read
+	// the packet), or ErrNoPacket when none is waiting.
+	ReadPacket(b []byte) (n int, at int64, err error)
 	// WritePacket delivers one packet.
 	WritePacket(b []byte) error
 	// Fd is a descriptor that poll(2) reports readable when ReadPacket has a
@@ -35,14 +37,13 @@ type DirectionStats struct {
 	Bytes         uint64 // IP bytes delivered
 	DroppedLoss   uint64 // packets taken by the seeded loss process
 	DroppedQueue  uint64 // packets dropped at the tail of a full queue
-	DeviceDropped uint64 // packets the sending device dropped before the relay read them (TUN tx_dropped)
+	DeviceDropped uint64 // packets lost before the relay could read them (a full tap ring)
 	WriteErrors   uint64 // packets the receiving end refused
 	MaxQueue      int    // most packets waiting for the serialiser at once
 	Realtime      bool   // the relay thread ran with SCHED_FIFO
 
 	// How late packets were delivered after they were due, as the relay saw
-	// it: the time a packet waited in the device before the relay read it
-	// is not included (see the package benchmarks for the end-to-end error).
+	// it (the package benchmarks measure the end-to-end error).
 	LateP50, LateP99, LateMax time.Duration
 }
 
@@ -104,7 +105,8 @@ func (k *Link) close() error {
 }
 
 // lateHist is a histogram of delivery lateness in 2 µs buckets up to about
-// 4 ms, with the maximum kept exactly. One goroutine writes, any reads.
+// 4 ms (the last bucket takes everything later), with the maximum kept
+// exactly. One goroutine writes, any reads.
 type lateHist struct {
 	bucket [2048]atomic.Uint64
 	max    atomic.Int64
@@ -142,6 +144,9 @@ func (h *lateHist) quantiles(qs ...float64) []time.Duration {
 			seen += c
 			if seen >= rank {
 				out[j] = min(time.Duration(i+1)*lateBucket, mx)
+				if i == len(counts)-1 { // the overflow bucket has no upper edge
+					out[j] = mx
+				}
 				break
 			}
 		}

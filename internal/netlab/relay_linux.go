@@ -43,6 +43,9 @@ const (
 	spinWindow    = 10 * time.Millisecond
 	spinBudget    = 4 * time.Millisecond
 	readBatch     = 64 // packets read per pass before the due ones are delivered again
+	maxBackdate   = time.Second
+
+	schedFlagResetOnFork = 0x01 // SCHED_FLAG_RESET_ON_FORK, linux/sched.h
 )
 
 var (
@@ -234,6 +237,7 @@ func (d *direction) tuneThread() (restore func() bool) {
 	rt := unix.SchedSetAttr(tid, &unix.SchedAttr{
 		Size:     unix.SizeofSchedAttr,
 		Policy:   unix.SCHED_FIFO,
+		Flags:    schedFlagResetOnFork, // threads cloned from it start ordinary
 		Priority: relayPriority,
 	}, 0) == nil
 	d.realtime.Store(rt)
@@ -290,13 +294,16 @@ func (d *direction) dropSpin(now int64) {
 	}
 }
 
-// receive reads up to readBatch waiting packets, stamps each with the time it
-// was read and offers it to the pipe. A packet due at once (no delay, no
+// receive reads up to readBatch waiting packets and offers each to the pipe,
+// stamped with the time it entered the link where the transport knows it and
+// with the time it was read otherwise. A packet due at once (no delay, no
 // rate) is written out straight away.
 func (d *direction) receive() (int, error) {
+	wall := time.Now()
+	offset := wall.UnixNano() - int64(wall.Sub(epoch)) // CLOCK_REALTIME − relay clock
 	for n := range readBatch {
 		b := d.alloc()
-		size, err := d.in.ReadPacket(b)
+		size, at, err := d.in.ReadPacket(b)
 		if err != nil {
 			d.release(b)
 			if err == ErrNoPacket {
@@ -305,7 +312,15 @@ func (d *direction) receive() (int, error) {
 			return n, err
 		}
 		now := mono()
-		v, due := d.pipe.Offer(now, b[:size])
+		arrived := now
+		if at != 0 {
+			// Trust the stamp only if it is plausible: not in the future and
+			// not older than maxBackdate (a clock step would break it).
+			if t := at - offset; t <= now && t > now-int64(maxBackdate) {
+				arrived = t
+			}
+		}
+		v, due := d.pipe.Offer(arrived, b[:size])
 		if v != Accepted {
 			d.release(b)
 			continue

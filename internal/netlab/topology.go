@@ -39,12 +39,6 @@ const (
 // DefaultMTU is the MTU of a link whose LinkConfig.MTU is 0.
 const DefaultMTU = 1500
 
-// TUNTxQueueLen is the transmit queue length given to every TUN device. The
-// default (500 or 1000) overflows silently during slow start on a delayed
-// link, which looks like loss the emulator never made; drops that still
-// happen are reported as DirectionStats.DeviceDropped.
-const TUNTxQueueLen = 20000
-
 // LinkConfig is the emulated link between two namespaces. A is the end
 // nearer the client, B the end nearer the server.
 type LinkConfig struct {

@@ -159,14 +159,10 @@ func newLink(l *Lab, index int, cfg LinkConfig, a, b end) (*Link, error) {
 	}
 }
 
-// newTUNLink makes a TUN device at each end and starts the relay between
-// them.
+// newTUNLink makes a TUN device at each end, with a tap ring to read what
+// the namespace sends into it, and starts the relay between them.
 func newTUNLink(l *Lab, index int, cfg LinkConfig, a, b end) (*Link, error) {
-	var (
-		devs    [2]*tunDev
-		handles [2]*netlink.Handle
-		ifindex [2]int
-	)
+	var ports [2]tunPort
 	for i, e := range [2]end{a, b} {
 		peer := [2]end{b, a}[i]
 		err := e.ns.Do(func() error {
@@ -174,22 +170,32 @@ func newTUNLink(l *Lab, index int, cfg LinkConfig, a, b end) (*Link, error) {
 			if err != nil {
 				return fmt.Errorf("netlab: netlink: %w", err)
 			}
-			l.addCleanup(func() error { h.Close(); return nil })
-			handles[i] = h
+			defer h.Close()
 			dev, err := openTUN(e.ifname)
 			if err != nil {
 				return err
 			}
 			l.addCleanup(dev.Close)
-			devs[i] = dev
-			ifindex[i], err = pointToPoint(h, e.ifname, e.addr, peer.addr, cfg.MTU, TUNTxQueueLen)
-			return err
+			if err := dev.discardQueued(); err != nil {
+				return err
+			}
+			ifindex, err := pointToPoint(h, e.ifname, e.addr, peer.addr, cfg.MTU)
+			if err != nil {
+				return err
+			}
+			tap, err := openTapRing(ifindex, cfg.MTU)
+			if err != nil {
+				return err
+			}
+			l.addCleanup(tap.Close)
+			ports[i] = tunPort{dev: dev, tap: tap}
+			return nil
 		})
 		if err != nil {
 			return nil, fmt.Errorf("netlab: link %s ⇄ %s: %s: %w", a.role, b.role, e.role, err)
 		}
 	}
-	r, err := startRelay(devs[0], devs[1], cfg, index)
+	r, err := startRelay(ports[0], ports[1], cfg, index)
 	if err != nil {
 		return nil, err
 	}
@@ -202,10 +208,10 @@ func newTUNLink(l *Lab, index int, cfg LinkConfig, a, b end) (*Link, error) {
 	}
 	k.stats = func() LinkStats {
 		st := LinkStats{Forward: r.stats(0), Reverse: r.stats(1)}
-		st.Forward.DeviceDropped, _ = deviceDropped(handles[0], ifindex[0])
-		st.Reverse.DeviceDropped, _ = deviceDropped(handles[1], ifindex[1])
+		st.Forward.DeviceDropped = ports[0].tap.dropped()
+		st.Reverse.DeviceDropped = ports[1].tap.dropped()
 		return st
 	}
-	l.addCleanup(k.close) // runs before the devices close
+	l.addCleanup(k.close) // runs before the devices and rings close
 	return k, nil
 }

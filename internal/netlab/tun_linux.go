@@ -10,8 +10,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// tunDev is a TUN device: each read(2) returns one IP packet the namespace
-// sent through the device and each write(2) injects one. It is opened with
+// tunDev is a TUN device: each write(2) injects one IP packet into its
+// namespace as if it had arrived on the device. It is opened with
 // IFF_TUN|IFF_NO_PI and without IFF_VNET_HDR, so the device offers no
 // segmentation offload: the stack hands it real packets of at most the MTU,
 // never GSO super-frames. The device exists while the descriptor is open.
@@ -21,7 +21,7 @@ type tunDev struct {
 }
 
 // openTUN creates the TUN device name in the calling thread's namespace; call
-// it inside NS.Do. The descriptor is non-blocking: the relay waits with ppoll.
+// it inside NS.Do. The relay only writes to it (see tapRing for reading).
 func openTUN(name string) (*tunDev, error) {
 	fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -40,28 +40,14 @@ func openTUN(name string) (*tunDev, error) {
 	return &tunDev{fd: fd, name: name}, nil
 }
 
-// ReadPacket implements PacketIO.
-func (t *tunDev) ReadPacket(b []byte) (int, error) {
-	n, err := unix.Read(t.fd, b)
-	switch err {
-	case nil:
-		return n, nil
-	case unix.EAGAIN, unix.EINTR:
-		return 0, ErrNoPacket
-	}
-	return 0, os.NewSyscallError("read "+t.name, err)
-}
-
-// WritePacket implements PacketIO.
+// WritePacket injects one IP packet into the device's namespace, as if it
+// had arrived on the device.
 func (t *tunDev) WritePacket(b []byte) error {
 	_, err := unix.Write(t.fd, b)
 	return os.NewSyscallError("write "+t.name, err)
 }
 
-// Fd implements PacketIO.
-func (t *tunDev) Fd() int { return t.fd }
-
-// Close implements PacketIO; it deletes the device.
+// Close deletes the device.
 func (t *tunDev) Close() error {
 	if t.fd < 0 {
 		return nil
@@ -72,21 +58,16 @@ func (t *tunDev) Close() error {
 }
 
 // pointToPoint configures a link in the calling thread's namespace (call it
-// inside NS.Do) as one end of a point-to-point link: MTU, transmit queue
-// length, the /32 address local, up, and a scope-link route to peer/32 with
-// local as the preferred source. It returns the interface index.
-func pointToPoint(h *netlink.Handle, name string, local, peer netip.Addr, mtu, txqlen int) (int, error) {
+// inside NS.Do) as one end of a point-to-point link: MTU, the /32 address
+// local, up, and a scope-link route to peer/32 with local as the preferred
+// source. It returns the interface index.
+func pointToPoint(h *netlink.Handle, name string, local, peer netip.Addr, mtu int) (int, error) {
 	link, err := h.LinkByName(name)
 	if err != nil {
 		return 0, fmt.Errorf("netlab: find %s: %w", name, err)
 	}
 	if err := h.LinkSetMTU(link, mtu); err != nil {
 		return 0, fmt.Errorf("netlab: set MTU %d on %s: %w", mtu, name, err)
-	}
-	if txqlen > 0 {
-		if err := h.LinkSetTxQLen(link, txqlen); err != nil {
-			return 0, fmt.Errorf("netlab: set txqueuelen %d on %s: %w", txqlen, name, err)
-		}
 	}
 	addr := &netlink.Addr{IPNet: hostNet(local)}
 	if err := h.AddrAdd(link, addr); err != nil {
@@ -122,17 +103,4 @@ func loUp(h *netlink.Handle) error {
 // hostNet is a/32 (or a/128).
 func hostNet(a netip.Addr) *net.IPNet {
 	return &net.IPNet{IP: a.AsSlice(), Mask: net.CIDRMask(a.BitLen(), a.BitLen())}
-}
-
-// deviceDropped reads the tx_dropped counter of interface index through h:
-// packets the device discarded because its queue was full.
-func deviceDropped(h *netlink.Handle, index int) (uint64, error) {
-	link, err := h.LinkByIndex(index)
-	if err != nil {
-		return 0, err
-	}
-	if st := link.Attrs().Statistics; st != nil {
-		return st.TxDropped, nil
-	}
-	return 0, nil
 }

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/tcplab/tcplab/internal/experiment"
+	"github.com/urfave/cli/v2"
+)
+
+func init() {
+	d := experiment.NewPageLoad()
+	registerExperimentCommand("pageload", experimentCmd{
+		usage: "§4.3–4.6: load a page serially, in parallel, over persistent and pipelined connections, on a fast and a slow link",
+		flags: []cli.Flag{
+			&cli.IntFlag{Name: "objects", Value: d.Objects, Usage: "objects the page's document references (2 to 64)"},
+			&cli.IntFlag{Name: "size", Value: d.Size, Usage: "bytes per object in the latency-bound round"},
+			&cli.IntFlag{Name: "parallel", Value: d.Parallel, Usage: "connections at once in the parallel strategies (2 to 16)"},
+			&cli.IntFlag{Name: "repeats", Value: d.Repeats, Usage: "loads per strategy and round; the fastest is checked against the model (1 to 5)"},
+			&cli.StringFlag{Name: "bw-rate", Value: fmt.Sprint(d.BandwidthRate), Usage: "link rate of the bandwidth-bound round, e.g. 2mbit (--rate overrides it)"},
+			&cli.IntFlag{Name: "bw-size", Value: d.BandwidthSize, Usage: "bytes per object in the bandwidth-bound round; 0 = two RTTs' worth at the rate, at least 32 KiB"},
+		},
+		apply: func(c *cli.Context, e experiment.Experiment) error {
+			pl := e.(*experiment.PageLoad)
+			rate, err := parseRate(c.String("bw-rate"))
+			if err != nil {
+				return fmt.Errorf("--bw-rate: %w", err)
+			}
+			pl.Objects, pl.Size, pl.Parallel, pl.Repeats = c.Int("objects"), c.Int("size"), c.Int("parallel"), c.Int("repeats")
+			pl.BandwidthRate, pl.BandwidthSize = rate, c.Int("bw-size")
+			switch {
+			case pl.Objects < 2 || pl.Objects > 64:
+				return fmt.Errorf("--objects %d out of range (2 to 64)", pl.Objects)
+			case pl.Size < 1 || pl.Size > 1<<20:
+				return fmt.Errorf("--size %d out of range (1 to 1048576 bytes)", pl.Size)
+			case pl.Parallel < 2 || pl.Parallel > 16:
+				return fmt.Errorf("--parallel %d out of range (2 to 16)", pl.Parallel)
+			case pl.Repeats < 1 || pl.Repeats > 5:
+				return fmt.Errorf("--repeats %d out of range (1 to 5)", pl.Repeats)
+			case rate < 100_000 || rate > 100_000_000:
+				return fmt.Errorf("--bw-rate %d bit/s out of range (100kbit to 100mbit)", rate)
+			case pl.BandwidthSize != 0 && (pl.BandwidthSize < 1024 || pl.BandwidthSize > 8<<20):
+				return fmt.Errorf("--bw-size %d out of range (0, or 1024 to 8388608 bytes)", pl.BandwidthSize)
+			}
+			return nil
+		},
+	})
+}

@@ -1,0 +1,109 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/tcplab/tcplab/internal/netlab"
+)
+
+func init() { Register(70, func() Experiment { return NewTimewait() }) }
+
+// Timewait shows TIME_WAIT and what it costs (§4.2, claims C10, C12, C13):
+// which side holds it and for how long; how a client that connects and
+// closes in a loop runs out of local ports toward one destination; and what
+// helps — tcp_tw_reuse (with timestamps, after tcp_tw_reuse_delay; value 2
+// only on loopback), SO_LINGER {1,0}, a pool of persistent connections —
+// and what no longer exists (tcp_tw_recycle). Last, SO_REUSEADDR lets a
+// server restart while its old connections sit in TIME_WAIT.
+//
+// Every phase talks to its own server port, so the TIME_WAIT entries one
+// phase leaves never stand in the way of the next: port exhaustion is per
+// destination, which is one of the things the experiment shows.
+type Timewait struct {
+	// Ports is the size of the client namespace's ip_local_port_range.
+	Ports int
+	// ReuseDelay is net.ipv4.tcp_tw_reuse_delay in the client namespace:
+	// how old a TIME_WAIT entry must be before tcp_tw_reuse may take it
+	// over. The kernel's default is 1 s; the lab may shorten it.
+	ReuseDelay time.Duration
+	// PoolConns is the number of persistent connections of the pool.
+	PoolConns int
+	// WaitExpiry makes the run wait until the first TIME_WAIT entry has
+	// expired (about 60 s) and measure when it did.
+	WaitExpiry bool
+	// Progress, if set, receives one line every few seconds while the run
+	// waits for the expiry. The experiment writes nothing else.
+	Progress io.Writer
+}
+
+// NewTimewait returns the experiment with its default parameters.
+func NewTimewait() *Timewait {
+	return &Timewait{Ports: 16, ReuseDelay: time.Second, PoolConns: 4}
+}
+
+func (t *Timewait) Name() string    { return "timewait" }
+func (t *Timewait) Section() string { return "4.2" }
+func (t *Timewait) Title() string {
+	return "TIME_WAIT: who holds it, port exhaustion, and the remedies"
+}
+
+func (t *Timewait) params() map[string]any {
+	return map[string]any{
+		"ports":          t.Ports,
+		"reuse_delay_ms": ms(t.ReuseDelay),
+		"pool_conns":     t.PoolConns,
+		"wait_expiry":    t.WaitExpiry,
+	}
+}
+
+// validate rejects parameters the run cannot honour.
+func (t *Timewait) validate() error {
+	switch {
+	case t.Ports < 4 || t.Ports > 128:
+		return fmt.Errorf("timewait: %d ports out of range (4 to 128)", t.Ports)
+	case t.ReuseDelay < time.Millisecond || t.ReuseDelay > 60*time.Second:
+		return fmt.Errorf("timewait: reuse delay %v out of range (1ms to 60s, the kernel's limits)", t.ReuseDelay)
+	case t.ReuseDelay%time.Millisecond != 0:
+		return fmt.Errorf("timewait: reuse delay %v is not a whole number of milliseconds", t.ReuseDelay)
+	case t.PoolConns < 1 || t.PoolConns >= t.Ports:
+		return fmt.Errorf("timewait: pool of %d connections: want 1 to %d (fewer than the ports)", t.PoolConns, t.Ports-1)
+	}
+	return nil
+}
+
+// Run builds a client⇄server lab, shrinks the client's port range and runs
+// the phases one after the other, with a capture on the client's link.
+func (t *Timewait) Run(ctx context.Context, p Plan) (*Result, error) {
+	if err := t.validate(); err != nil {
+		return nil, err
+	}
+	r := NewResult(t, p, t.params())
+	b, err := Setup(ctx, t.Name(), p, netlab.ClientServer, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	if err := b.Capture(b.Client, b.ClientIf); err != nil {
+		return nil, err
+	}
+	obs, err := t.drive(ctx, b, p)
+	if err != nil {
+		return nil, err
+	}
+	pkts, cstats, err := b.StopCaptures()
+	if err != nil {
+		return nil, err
+	}
+	b.RecordEnv(r)
+	b.RecordLinkStats(r)
+	r.Metric("capture_kernel_drops", float64(cstats.KernelDrops))
+	w := t.observeWire(obs, pkts)
+	t.check(r, p, obs, w)
+	if err := WritePcap(r, p.PcapPath(t.Name()), pkts); err != nil {
+		return nil, err
+	}
+	return r.Finish(), nil
+}
