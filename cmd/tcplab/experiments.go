@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/tcplab/tcplab/internal/experiment"
+	"github.com/tcplab/tcplab/internal/netlab"
 	"github.com/tcplab/tcplab/internal/report"
 	"github.com/urfave/cli/v2"
 )
@@ -74,6 +75,7 @@ func runExperiments(c *cli.Context, es []experiment.Experiment, summary bool) er
 	if len(es) > 1 && p.Pcap != "" {
 		return cli.Exit("tcplab: --pcap names one file; with several experiments use --out", exitCannotRun)
 	}
+	reclaimStale(c)
 	asJSON := c.Bool("json")
 	w := c.App.Writer
 	var results []*experiment.Result
@@ -122,4 +124,20 @@ func runExperiments(c *cli.Context, es []experiment.Experiment, summary bool) er
 		return cli.Exit("", status)
 	}
 	return nil
+}
+
+// reclaimStale removes what named labs killed with SIGKILL left behind (their
+// bind mounts and state). A run's own namespaces are held by file
+// descriptors and vanish with its process, so nothing else can be stale.
+func reclaimStale(c *cli.Context) {
+	if os.Geteuid() != 0 {
+		return
+	}
+	gone, err := netlab.NewRegistry().ReclaimStale()
+	if err != nil {
+		fmt.Fprintf(c.App.ErrWriter, "tcplab: reclaiming stale labs: %v\n", err)
+	}
+	for _, name := range gone {
+		fmt.Fprintf(c.App.ErrWriter, "tcplab: removed stale lab %s (its process had died)\n", name)
+	}
 }

@@ -35,7 +35,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	app := newApp(stdin, stdout, stderr)
+	unknown := ""
+	app.CommandNotFound = func(c *cli.Context, name string) { unknown = name }
 	err := app.RunContext(ctx, args)
+	if unknown != "" {
+		fmt.Fprintf(stderr, "tcplab: no command %q (see tcplab --help)\n", unknown)
+		return exitCannotRun
+	}
 	return exitStatus(err, stderr)
 }
 

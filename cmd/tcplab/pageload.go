@@ -15,7 +15,7 @@ func init() {
 			&cli.IntFlag{Name: "objects", Value: d.Objects, Usage: "objects the page's document references (2 to 64)"},
 			&cli.IntFlag{Name: "size", Value: d.Size, Usage: "bytes per object in the latency-bound round"},
 			&cli.IntFlag{Name: "parallel", Value: d.Parallel, Usage: "connections at once in the parallel strategies (2 to 16)"},
-			&cli.IntFlag{Name: "repeats", Value: d.Repeats, Usage: "loads per strategy and round; the fastest is checked against the model (1 to 5)"},
+			&cli.IntFlag{Name: "repeats", Value: d.Repeats, Usage: "loads per strategy and round, the fastest checked against the model (1 to 5; 0 = 2 below 100ms RTT, else 1)"},
 			&cli.StringFlag{Name: "bw-rate", Value: fmt.Sprint(d.BandwidthRate), Usage: "link rate of the bandwidth-bound round, e.g. 2mbit (--rate overrides it)"},
 			&cli.IntFlag{Name: "bw-size", Value: d.BandwidthSize, Usage: "bytes per object in the bandwidth-bound round; 0 = two RTTs' worth at the rate, at least 32 KiB"},
 		},
@@ -23,7 +23,7 @@ func init() {
 			pl := e.(*experiment.PageLoad)
 			rate, err := parseRate(c.String("bw-rate"))
 			if err != nil {
-				return fmt.Errorf("--bw-rate: %w", err)
+				return fmt.Errorf("--bw-rate %q: want a number of bit/s or a value like 2mbit", c.String("bw-rate"))
 			}
 			pl.Objects, pl.Size, pl.Parallel, pl.Repeats = c.Int("objects"), c.Int("size"), c.Int("parallel"), c.Int("repeats")
 			pl.BandwidthRate, pl.BandwidthSize = rate, c.Int("bw-size")
@@ -34,8 +34,8 @@ func init() {
 				return fmt.Errorf("--size %d out of range (1 to 1048576 bytes)", pl.Size)
 			case pl.Parallel < 2 || pl.Parallel > 16:
 				return fmt.Errorf("--parallel %d out of range (2 to 16)", pl.Parallel)
-			case pl.Repeats < 1 || pl.Repeats > 5:
-				return fmt.Errorf("--repeats %d out of range (1 to 5)", pl.Repeats)
+			case pl.Repeats < 0 || pl.Repeats > 5:
+				return fmt.Errorf("--repeats %d out of range (0 to 5)", pl.Repeats)
 			case rate < 100_000 || rate > 100_000_000:
 				return fmt.Errorf("--bw-rate %d bit/s out of range (100kbit to 100mbit)", rate)
 			case pl.BandwidthSize != 0 && (pl.BandwidthSize < 1024 || pl.BandwidthSize > 8<<20):

@@ -3,12 +3,12 @@ package experiment
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tcplab/tcplab/httpwire"
@@ -26,6 +26,7 @@ type transaction struct {
 	firstByte  time.Time // first response byte read
 	done       time.Time // last body byte read
 	bodyBytes  int
+	processing time.Duration // the server's own measure of its work
 	tcpInfoRTT time.Duration // tcpi_rtt after the response
 	tcpInfoMSS int
 }
@@ -50,7 +51,8 @@ func (h *Handshake) drive(ctx context.Context, b *Bench, p Plan) ([]transaction,
 		return nil, fmt.Errorf("server listen: %w", err)
 	}
 	defer ln.Close()
-	go serveSized(ln, h.ServerDelay)
+	srv := &sizedServer{delay: h.ServerDelay, took: map[netip.AddrPort]time.Duration{}}
+	go srv.serve(ln)
 
 	server := netip.AddrPortFrom(b.ServerAddr, handshakePort).String()
 	var txs []transaction
@@ -63,6 +65,7 @@ func (h *Handshake) drive(ctx context.Context, b *Bench, p Plan) ([]transaction,
 			if err != nil {
 				return nil, fmt.Errorf("transaction %d of %d bytes: %w", i+1, size, err)
 			}
+			tx.processing = srv.processing(tx.local)
 			txs = append(txs, tx)
 			// Let the previous connection's FIN exchange finish so the
 			// capture shows one connection at a time.
@@ -76,18 +79,11 @@ func (h *Handshake) drive(ctx context.Context, b *Bench, p Plan) ([]transaction,
 // reads the whole response.
 func (h *Handshake) transact(ctx context.Context, b *Bench, ctl sockopt.Control, server string, size int) (transaction, error) {
 	tx := transaction{size: size}
-	var conn net.Conn
-	err := b.Client.Do(func() error {
-		d := sockopt.Dialer(ctl)
-		tx.start = time.Now()
-		var err error
-		conn, err = d.DialContext(ctx, "tcp4", server)
-		tx.connected = time.Now()
-		return err
-	})
+	conn, start, connected, err := dialTimed(b.Client, ctl, netip.MustParseAddrPort(server))
 	if err != nil {
 		return tx, fmt.Errorf("connect: %w", err)
 	}
+	tx.start, tx.connected = start, connected
 	defer conn.Close()
 	tx.local = netip.MustParseAddrPort(conn.LocalAddr().String())
 	conn.SetDeadline(time.Now().Add(30*time.Second + 20*b.plan.RTT))
@@ -123,39 +119,64 @@ func (h *Handshake) transact(ctx context.Context, b *Bench, ctl sockopt.Control,
 	return tx, nil
 }
 
-// serveSized answers GET /size/N with N bytes after delay, one request per
-// connection, until ln is closed.
-func serveSized(ln net.Listener, delay time.Duration) {
+// sizedServer answers GET /size/N with N bytes after a delay, one request
+// per connection, and records how long it really took per connection (its
+// own clock, from the request read to the response written): the
+// processing time of the model.
+type sizedServer struct {
+	delay time.Duration
+	mu    sync.Mutex
+	took  map[netip.AddrPort]time.Duration
+}
+
+func (s *sizedServer) processing(client netip.AddrPort) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.took[client]
+}
+
+// serve runs until ln is closed.
+func (s *sizedServer) serve(ln net.Listener) {
 	for {
 		c, err := ln.Accept()
 		if err != nil {
 			return
 		}
-		go func(c net.Conn) {
-			defer c.Close()
-			c.SetDeadline(time.Now().Add(time.Minute))
-			var req httpwire.Request
-			if err := httpwire.NewReader(c).ReadRequest(&req); err != nil {
-				return
-			}
-			n, err := strconv.Atoi(strings.TrimPrefix(req.Target, "/size/"))
-			status, reason := 200, "OK"
-			if err != nil || n < 0 || n > 64<<20 {
-				status, reason, n = 404, "Not Found", 0
-			}
-			time.Sleep(delay)
-			resp := &httpwire.Response{
-				Major: 1, Minor: 1, Status: status, Reason: reason,
-				Header:  httpwire.Header{{Name: "Connection", Value: "close"}, {Name: "Content-Type", Value: "application/octet-stream"}},
-				Body:    bytes.Repeat([]byte{'x'}, n),
-				Framing: httpwire.FramingContentLength, ContentLength: int64(n),
-			}
-			var buf bytes.Buffer
-			if httpwire.NewWriter(&buf).WriteResponse(resp) == nil {
-				if _, err := c.Write(buf.Bytes()); err != nil && !errors.Is(err, net.ErrClosed) {
-					return
-				}
-			}
-		}(c)
+		go s.answer(c)
+	}
+}
+
+func (s *sizedServer) answer(c net.Conn) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(time.Minute))
+	var req httpwire.Request
+	if err := httpwire.NewReader(c).ReadRequest(&req); err != nil {
+		return
+	}
+	begin := time.Now()
+	n, err := strconv.Atoi(strings.TrimPrefix(req.Target, "/size/"))
+	status, reason := 200, "OK"
+	if err != nil || n < 0 || n > 64<<20 {
+		status, reason, n = 404, "Not Found", 0
+	}
+	time.Sleep(s.delay)
+	resp := &httpwire.Response{
+		Major: 1, Minor: 1, Status: status, Reason: reason,
+		Header:  httpwire.Header{{Name: "Connection", Value: "close"}, {Name: "Content-Type", Value: "application/octet-stream"}},
+		Body:    bytes.Repeat([]byte{'x'}, n),
+		Framing: httpwire.FramingContentLength, ContentLength: int64(n),
+	}
+	var buf bytes.Buffer
+	if httpwire.NewWriter(&buf).WriteResponse(resp) != nil {
+		return
+	}
+	if _, err := c.Write(buf.Bytes()); err != nil {
+		return
+	}
+	took := time.Since(begin)
+	if peer, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
+		s.mu.Lock()
+		s.took[peer] = took
+		s.mu.Unlock()
 	}
 }

@@ -3,9 +3,12 @@ package experiment
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/tcplab/tcplab/internal/analyze"
 	"github.com/tcplab/tcplab/internal/capture"
@@ -188,4 +191,34 @@ func KernelRelease() string {
 // here), followed by the experiment's own options.
 func pinned(p Plan, extra ...sockopt.Control) sockopt.Control {
 	return sockopt.Compose(append([]sockopt.Control{sockopt.Congestion(p.CC)}, extra...)...)
+}
+
+// dialTimed connects to server from namespace ns with a blocking connect(2)
+// on the namespace's locked thread, so the times bracket the syscall itself:
+// the thread sleeps in the kernel until the SYN/ACK is processed, with no
+// runtime poller between the handshake and the clock. ctl runs on the socket
+// first. The returned conn is an ordinary Go connection over the socket.
+func dialTimed(ns *netlab.NS, ctl sockopt.Control, server netip.AddrPort) (conn net.Conn, start, connected time.Time, err error) {
+	err = ns.Do(func() error {
+		fd, err := sockopt.Socket(unix.AF_INET, unix.SOCK_STREAM)
+		if err != nil {
+			return err
+		}
+		defer sockopt.Close(fd)
+		if ctl != nil {
+			rc, _ := sockopt.FD(fd).SyscallConn()
+			if err := ctl("tcp4", server.String(), rc); err != nil {
+				return err
+			}
+		}
+		start = time.Now()
+		err = sockopt.Connect(fd, server)
+		connected = time.Now()
+		if err != nil {
+			return err
+		}
+		conn, err = sockopt.FileConn(fd)
+		return err
+	})
+	return conn, start, connected, err
 }

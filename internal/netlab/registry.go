@@ -104,6 +104,20 @@ func parseState(b []byte, name string) (*LabState, error) {
 	return &st, nil
 }
 
+// procState returns the state letter (field 3: R, S, D, Z, X, …) from the
+// text of /proc/<pid>/stat, or "" when it cannot be found.
+func procState(stat string) string {
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 {
+		return ""
+	}
+	f := strings.Fields(stat[i+1:])
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
+}
+
 // procStartTime extracts the start time (field 22, clock ticks after boot)
 // from the text of /proc/<pid>/stat. The command name (field 2) is in
 // parentheses and may itself contain spaces and parentheses, so fields are

@@ -52,7 +52,7 @@ func (r *Registry) Up(ctx context.Context, name string, cfg Config) (_ *Lab, err
 			err = errors.Join(err, l.Close())
 		}
 	}()
-	start, err := pidStart(os.Getpid())
+	start, _, err := pidStart(os.Getpid())
 	if err != nil {
 		return nil, err
 	}
@@ -272,29 +272,37 @@ func (r *Registry) write(st *LabState) error {
 	return nil
 }
 
+// remove forgets the lab: its state file and the log its background
+// process wrote (StateDir/<name>.log, made by tcplab lab up).
 func (r *Registry) remove(name string) error {
 	if err := os.Remove(r.statePath(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("netlab: forget lab %s: %w", name, err)
+	}
+	if err := os.Remove(filepath.Join(r.StateDir, name+".log")); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("netlab: forget lab %s: %w", name, err)
 	}
 	return nil
 }
 
 // alive reports whether the process that recorded st still runs: the pid
-// exists and started when the record says.
+// exists, started when the record says, and is not a zombie (a killed lab
+// process whose parent has not reaped it yet no longer runs its relay).
 func alive(st *LabState) bool {
 	if err := unix.Kill(st.PID, 0); err != nil && !errors.Is(err, unix.EPERM) {
 		return false
 	}
-	start, err := pidStart(st.PID)
-	return err == nil && start == st.PIDStart
+	start, state, err := pidStart(st.PID)
+	return err == nil && start == st.PIDStart && state != "Z" && state != "X"
 }
 
-func pidStart(pid int) (uint64, error) {
+// pidStart returns the start time and the state letter of process pid.
+func pidStart(pid int) (uint64, string, error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
-	return procStartTime(string(b))
+	start, err := procStartTime(string(b))
+	return start, procState(string(b)), err
 }
 
 // shareMountDir makes dir a shared mount point, as ip-netns(8) does, so the

@@ -80,3 +80,16 @@ func TestCheckLabName(t *testing.T) {
 		}
 	}
 }
+
+func TestProcState(t *testing.T) {
+	for _, tc := range []struct{ stat, want string }{
+		{"6758 (tcplab) Z 1 6758 6758 0 -1 4194564 1", "Z"},
+		{"12 (a (b) c) S 1 2 3", "S"},
+		{"no parenthesis", ""},
+		{"12 (x)", ""},
+	} {
+		if got := procState(tc.stat); got != tc.want {
+			t.Errorf("procState(%q) = %q, want %q", tc.stat, got, tc.want)
+		}
+	}
+}
