@@ -208,7 +208,8 @@ var crlfcrlf = []byte("\r\n\r\n")
 
 // keep copies a parsed section (head = the buffered bytes it was parsed
 // from) to the end of *store and moves the strings of h[from:] and of ss
-// there, so that they survive the next read.
+// that point into head to the same offsets in the copy, so that they
+// survive the next read. Other strings (constants, unfolded values) stay.
 func keep(store *[]byte, head []byte, h Header, from int, ss ...*string) {
 	start := len(*store)
 	*store = append(*store, head...)
@@ -217,13 +218,12 @@ func keep(store *[]byte, head []byte, h Header, from int, ss ...*string) {
 		return
 	}
 	base := uintptr(unsafe.Pointer(unsafe.SliceData(head)))
-	delta := uintptr(unsafe.Pointer(unsafe.SliceData(dst))) - base
 	move := func(s string) string {
-		p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
-		if len(s) == 0 || p-base >= uintptr(len(head)) { // also p < base
-			return s // a constant, an unfolded value
+		off := uintptr(unsafe.Pointer(unsafe.StringData(s))) - base
+		if len(s) == 0 || off >= uintptr(len(head)) { // off wraps when s is below head
+			return s
 		}
-		return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), delta)), len(s))
+		return unsafe.String(&dst[off], len(s))
 	}
 	for i := from; i < len(h); i++ {
 		h[i].Name = move(h[i].Name)

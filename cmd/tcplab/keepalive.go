@@ -16,7 +16,7 @@ func init() {
 			&cli.IntFlag{Name: "requests", Value: d.Requests, Usage: "requests of the HTTP/1.0 and HTTP/1.1 sequences (2 to 20)"},
 			&cli.DurationFlag{Name: "timeout", Value: d.Timeout, Usage: "the keep-alive server's idle timeout (200ms to 30s; announced in whole seconds)"},
 			&cli.IntFlag{Name: "max", Value: d.Max, Usage: "requests the keep-alive server allows per connection (2 to 20)"},
-			&cli.IntFlag{Name: "size", Value: d.Size, Usage: "response body bytes"},
+			&cli.IntFlag{Name: "size", Value: d.Size, Usage: "response body bytes (1 to 10000: within the initial window)"},
 			&cli.IntFlag{Name: "repeats", Value: d.Repeats, Usage: "runs of the timed sequences; the fastest is checked (1 to 5)"},
 		},
 		apply: func(c *cli.Context, e experiment.Experiment) error {
@@ -30,8 +30,8 @@ func init() {
 				return fmt.Errorf("--timeout %v out of range (200ms to 30s)", ka.Timeout)
 			case ka.Max < 2 || ka.Max > 20:
 				return fmt.Errorf("--max %d out of range (2 to 20)", ka.Max)
-			case ka.Size < 1 || ka.Size > 1<<20:
-				return fmt.Errorf("--size %d out of range (1 to 1048576 bytes)", ka.Size)
+			case ka.Size < 1 || ka.Size > 10_000:
+				return fmt.Errorf("--size %d out of range (1 to 10000 bytes)", ka.Size)
 			case ka.Repeats < 1 || ka.Repeats > 5:
 				return fmt.Errorf("--repeats %d out of range (1 to 5)", ka.Repeats)
 			}

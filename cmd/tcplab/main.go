@@ -32,6 +32,9 @@ func main() {
 
 // run executes the CLI and returns the exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if code, done := bootstrap(args, stdin, stdout, stderr); done {
+		return code
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	app := newApp(stdin, stdout, stderr)

@@ -89,12 +89,7 @@ func probe() probeReport {
 	rep.DefaultCC = rep.HostSysctls["net.ipv4.tcp_congestion_control"]
 	rep.AllowedCC = rep.HostSysctls["net.ipv4.tcp_allowed_congestion_control"]
 	rep.AvailableCC = rep.HostSysctls["net.ipv4.tcp_available_congestion_control"]
-	switch n := rep.HostSysctls["user.max_user_namespaces"]; n {
-	case "absent", "0":
-		rep.UserNS = "not available (user.max_user_namespaces " + n + ")"
-	default:
-		rep.UserNS = "available (user.max_user_namespaces " + n + ")"
-	}
+	rep.UserNS = userNSVerdict()
 	if rep.DefaultCC == "bbr" {
 		rep.Warnings = append(rep.Warnings, "default congestion control is BBR: no classic slow start and no window restart after idle; tcplab pins --cc on every socket (default cubic)")
 	}

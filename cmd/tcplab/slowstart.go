@@ -35,8 +35,8 @@ func init() {
 
 // parseSize reads "auto" (0), a number of bytes, or one with a k or m
 // suffix (×1000, ×1000000), between 1 byte and 64 MiB.
-func parseSize(s string) (int, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
+func parseSize(arg string) (int, error) {
+	s := strings.ToLower(strings.TrimSpace(arg))
 	if s == "auto" || s == "0" {
 		return 0, nil
 	}
@@ -49,7 +49,7 @@ func parseSize(s string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > (64<<20)/mult {
-		return 0, fmt.Errorf("%q: want auto or 1 byte to 64 MiB, e.g. 450000 or 450k", s)
+		return 0, fmt.Errorf("%q: want auto or 1 byte to 64 MiB, e.g. 450000 or 450k", arg)
 	}
 	return n * mult, nil
 }

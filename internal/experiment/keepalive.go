@@ -63,14 +63,16 @@ func (ka *KeepAlive) validate(p Plan) error {
 		return fmt.Errorf("keepalive: timeout %v out of range (200ms to 30s)", ka.Timeout)
 	case ka.Max < 2 || ka.Max > 20:
 		return fmt.Errorf("keepalive: max %d out of range (2 to 20)", ka.Max)
-	case ka.Size < 1 || ka.Size > 1<<20:
-		return fmt.Errorf("keepalive: size %d out of range (1 B to 1 MiB)", ka.Size)
+	case ka.Size < 1 || ka.Size > 10_000:
+		return fmt.Errorf("keepalive: size %d out of range (1 to 10000 bytes: a response within the initial window, so the server's idle timer starts as it leaves)", ka.Size)
 	case ka.Repeats < 1 || ka.Repeats > 5:
 		return fmt.Errorf("keepalive: repeats %d out of range (1 to 5)", ka.Repeats)
 	case p.RTT < 2*time.Millisecond || p.RTT > 2*time.Second:
 		return fmt.Errorf("keepalive: --rtt %v out of range (2ms to 2s)", p.RTT)
 	case p.Loss > 0:
 		return fmt.Errorf("keepalive: --loss must be 0: a retransmission would move the closes the experiment times")
+	case ka.Timeout < 2*p.RTT:
+		return fmt.Errorf("keepalive: timeout %v is shorter than 2 RTT (%v): the server would close between requests; raise --timeout", ka.Timeout, 2*p.RTT)
 	}
 	return nil
 }

@@ -43,7 +43,7 @@ func (ka *KeepAlive) check(r *Result, p Plan, scs []*kaScenario) {
 	ka.checkEcho(r, scs)
 	ka.checkParams(r, scs)
 	ka.checkMax(r, scs)
-	ka.checkTimeout(r, scs)
+	ka.checkTimeout(r, p, scs)
 	ka.checkFraming(r, scs)
 	ka.checkHTTP11(r, scs)
 	ka.checkReuse(r, p, scs)
@@ -207,11 +207,15 @@ func (ka *KeepAlive) checkMax(r *Result, scs []*kaScenario) {
 
 // checkTimeout: an idle keep-alive connection is closed by the server after
 // its timeout, and holds a socket on the server until then.
-func (ka *KeepAlive) checkTimeout(r *Result, scs []*kaScenario) {
+func (ka *KeepAlive) checkTimeout(r *Result, p Plan, scs []*kaScenario) {
 	sc := kaBest(scs, kaIdle)
 	w := sc.wire
 	t := ms(ka.Timeout)
-	lo, hi := t-3, t+math.Max(50, 0.03*t)
+	// The server's timer starts when its response is written; the response
+	// reaches the client's end of the link its serialisation time later
+	// than the FIN does after the timer.
+	tx := ms(plSerialise(plWireBytes(ka.Size+plRespHdrB), p.RateBps))
+	lo, hi := t-3-tx, t+math.Max(50, 0.03*t)
 	gap := -1.0
 	if len(w.finGaps) == 1 {
 		gap = ms(w.finGaps[0])
@@ -360,7 +364,7 @@ func (ka *KeepAlive) model(r *Result, p Plan) {
 		"and sends its FIN at once; a connection left idle gets the server's FIN %s after the last response. A server that refuses "+
 		"does not echo and closes. A body without a length is ended by the close. HTTP/1.1: one connection, 1 + n RTT, persistent "+
 		"without any field until Connection: close, after which the server closes at once. Times within ±(10%% + 2 ms per RTT round); "+
-		"a FIN caused by a response within %s of it; the idle FIN within −3 ms…+max(50 ms, 3%%) of the timeout.",
+		"a FIN caused by a response within %s of it; the idle FIN within −3 ms (less the response's serialisation)…+max(50 ms, 3%%) of the timeout.",
 		ka.Requests, p.RTT, ka.Timeout, ka.Max, secs, ka.Max-1, ka.Max, ka.Timeout, ka.promptFIN())
 }
 

@@ -62,6 +62,7 @@ func TestKeepAliveValidate(t *testing.T) {
 		{"short timeout", func(ka *KeepAlive, _ *Plan) { ka.Timeout = 100 * time.Millisecond }},
 		{"loss", func(_ *KeepAlive, p *Plan) { p.Loss = 0.01 }},
 		{"no delay", func(_ *KeepAlive, p *Plan) { p.RTT = 0 }},
+		{"timeout within 2 RTT", func(_ *KeepAlive, p *Plan) { p.RTT = 600 * time.Millisecond }},
 	} {
 		ka, p := NewKeepAlive(), ok
 		tc.set(ka, &p)

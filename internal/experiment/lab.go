@@ -50,11 +50,10 @@ func Setup(ctx context.Context, name string, p Plan, topo netlab.Topology, sysct
 	if err := netlab.RequireRoot(); err != nil {
 		return nil, &Unavailable{Reason: err.Error()}
 	}
-	if p.Link == "netem" {
-		if err := netlab.HaveNetem(); err != nil {
-			return nil, &Unavailable{Reason: err.Error()}
-		}
-	} else if err := netlab.HaveTUN(); err != nil {
+	// tun falls back to veth where TUN devices cannot be made (root of a
+	// user namespace, the unprivileged mode, cannot open /dev/net/tun).
+	kind, err := netlab.ChooseKind(p.Link)
+	if err != nil {
 		return nil, &Unavailable{Reason: err.Error()}
 	}
 	if err := os.MkdirAll(p.OutDir, 0o755); err != nil {
@@ -64,7 +63,7 @@ func Setup(ctx context.Context, name string, p Plan, topo netlab.Topology, sysct
 		Name:     name,
 		Topology: topo,
 		Link: netlab.LinkConfig{
-			Kind:         p.Link,
+			Kind:         kind,
 			Delay:        p.RTT / 2,
 			RateBps:      p.RateBps,
 			Loss:         p.Loss,

@@ -267,7 +267,9 @@ func (l *Linger) checkReader(r *Result, p Plan, d time.Duration, run *lingerRun,
 	if w.finAck != nil {
 		gap = run.closeEnd.Sub(w.finAck.Time)
 	}
-	r.Metric(lingerReader+"_fin_ack_to_return_ms", ms(gap))
+	if w.finAck != nil {
+		r.Metric(lingerReader+"_fin_ack_to_return_ms", ms(gap))
+	}
 	r.Check("timeout-returns-on-fin-ack",
 		"C11: SO_LINGER {1,N} blocks only until the FIN is acknowledged",
 		fmt.Sprintf("close() blocks about one RTT (%v to %v, far less than %v) and returns within 15 ms of the peer's ACK of the FIN arriving", lo, hi, d),

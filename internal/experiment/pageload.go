@@ -24,6 +24,8 @@ type PageLoad struct {
 	Parallel int // connections at once in the parallel strategies
 	// Repeats is the number of loads per strategy and round; the timing
 	// checks read the fastest, the others are checked for their structure.
+	// 0 picks 2 below an RTT of 100 ms, where a few milliseconds of a busy
+	// machine matter, and 1 above.
 	Repeats int
 
 	// BandwidthRate is the link rate of the bandwidth-bound round in bit/s,
@@ -37,7 +39,18 @@ type PageLoad struct {
 
 // NewPageLoad returns the experiment with its default parameters.
 func NewPageLoad() *PageLoad {
-	return &PageLoad{Objects: 8, Size: 2048, Parallel: 4, Repeats: 2, BandwidthRate: 2_000_000}
+	return &PageLoad{Objects: 8, Size: 2048, Parallel: 4, BandwidthRate: 2_000_000}
+}
+
+// repeats is the number of loads per strategy under plan p.
+func (pl *PageLoad) repeats(p Plan) int {
+	switch {
+	case pl.Repeats > 0:
+		return pl.Repeats
+	case p.RTT < 100*time.Millisecond:
+		return 2
+	}
+	return 1
 }
 
 func (pl *PageLoad) Name() string    { return "pageload" }
@@ -46,7 +59,7 @@ func (pl *PageLoad) Title() string {
 	return "loading a page: serial, parallel, persistent, persistent+parallel and pipelined connections"
 }
 
-// plStrategies are the five ways to load the page, in the order they run.
+// strategies returns the five ways to load the page, in the order they run.
 func (pl *PageLoad) strategies() []peer.Strategy {
 	return []peer.Strategy{
 		{Mode: peer.SerialNew},
@@ -100,7 +113,7 @@ func (pl *PageLoad) params(p Plan) map[string]any {
 		"objects":                pl.Objects,
 		"object_bytes":           pl.Size,
 		"parallel":               pl.Parallel,
-		"repeats":                pl.Repeats,
+		"repeats":                pl.repeats(p),
 		"latency_round_rate_bps": 0,
 		"bandwidth_rate_bps":     rs[1].rateBps,
 		"bandwidth_object_bytes": rs[1].size,
@@ -116,14 +129,16 @@ func (pl *PageLoad) validate(p Plan) error {
 		return fmt.Errorf("pageload: object size %d out of range (1 B to 1 MiB)", pl.Size)
 	case pl.Parallel < 2 || pl.Parallel > 16:
 		return fmt.Errorf("pageload: parallel %d out of range (2 to 16)", pl.Parallel)
-	case pl.Repeats < 1 || pl.Repeats > 5:
-		return fmt.Errorf("pageload: repeats %d out of range (1 to 5)", pl.Repeats)
+	case pl.Repeats < 0 || pl.Repeats > 5:
+		return fmt.Errorf("pageload: repeats %d out of range (1 to 5, or 0 for automatic)", pl.Repeats)
 	case pl.BandwidthRate < 100_000 || pl.BandwidthRate > 100_000_000:
 		return fmt.Errorf("pageload: bandwidth-round rate %d bit/s out of range (100 kbit/s to 100 Mbit/s)", pl.BandwidthRate)
 	case pl.BandwidthSize != 0 && (pl.BandwidthSize < 1024 || pl.BandwidthSize > 8<<20):
 		return fmt.Errorf("pageload: bandwidth-round object size %d out of range (1 KiB to 8 MiB, or 0 for automatic)", pl.BandwidthSize)
 	case p.RTT < 2*time.Millisecond || p.RTT > time.Second:
 		return fmt.Errorf("pageload: --rtt %v out of range (2ms to 1s): the strategies differ by round trips", p.RTT)
+	case p.Loss > 0:
+		return fmt.Errorf("pageload: --loss must be 0: the model counts round trips and bytes, not retransmissions")
 	case p.RateBps > 100_000_000:
 		return fmt.Errorf("pageload: --rate %d bit/s sets the bandwidth-bound round and must be at most 100 Mbit/s", p.RateBps)
 	}

@@ -81,7 +81,7 @@ func (pl *PageLoad) runRound(ctx context.Context, p Plan, spec plRoundSpec, r *R
 	// The repeats alternate the strategies, so that a burst of load on the
 	// machine does not spoil every load of one strategy.
 	best := make([]*plRun, len(pl.strategies()))
-	for rep := range pl.Repeats {
+	for rep := range pl.repeats(p) {
 		for i, s := range pl.strategies() {
 			if err := ctx.Err(); err != nil {
 				return nil, err

@@ -188,11 +188,23 @@ func (s *plSim) at(t time.Duration, fn func()) {
 }
 
 // tx is the serialisation time of n bytes at the link rate.
-func (s *plSim) tx(n int) time.Duration {
-	if s.p.rateBps <= 0 {
+func (s *plSim) tx(n int) time.Duration { return plSerialise(n, s.p.rateBps) }
+
+// plSerialise is the time n bytes take at rate bit/s (0: no limit).
+func plSerialise(n int, rate int64) time.Duration {
+	if rate <= 0 {
 		return 0
 	}
-	return time.Duration(float64(n) * 8 / float64(s.p.rateBps) * float64(time.Second))
+	return time.Duration(float64(n) * 8 / float64(rate) * float64(time.Second))
+}
+
+// plWireBytes is the bytes a response of size bytes puts on the wire.
+func plWireBytes(size int) int {
+	n := 0
+	for _, pk := range plPackets(size, 0) {
+		n += pk.wire
+	}
+	return n
 }
 
 // down queues n bytes on the server→client link now and returns when their
@@ -292,17 +304,7 @@ func (s *plSim) send(c *plConn) time.Duration {
 // transferTime is the time the link needs to carry the page's response
 // bytes, headers included: the floor no strategy can beat.
 func (p plModelParams) transferTime() time.Duration {
-	s := &plSim{p: p}
-	n := 0
-	for _, pk := range plPackets(p.docBytes, 0) {
-		n += pk.wire
-	}
-	for range p.objects {
-		for _, pk := range plPackets(p.objBytes, 1) {
-			n += pk.wire
-		}
-	}
-	return s.tx(n)
+	return plSerialise(plWireBytes(p.docBytes)+p.objects*plWireBytes(p.objBytes), p.rateBps)
 }
 
 // rttRounds is the model at an unlimited rate in units of the RTT: the

@@ -107,7 +107,7 @@ func (x *Proxy) checkDumb(r *Result, p Plan, runs []*pxRun, w []pxWire, hang flo
 		"on the server link: request 1 with the client's Connection field, a response with Connection: keep-alive, and no FIN or RST from the server before the client gives up",
 		fmt.Sprintf("%s on the server link; forwarded Connection: %q; server answered keep-alive: %v; server still open when the client gave up: %v; request 1: %s",
 			pxShape(pw.server), fwdConn, serverKA, serverHeld, pxOutcome(first)),
-		pxOK(first, x.Size) && pxHasToken(httpwire.Header{{Name: "Connection", Value: fwdConn}}, "Connection", "keep-alive") && serverKA && serverHeld)
+		pxOK(first, x.Size) && pxListHas(fwdConn, "keep-alive") && serverKA && serverHeld)
 
 	tol := pxHangTolerance(hang)
 	r.Check("dumb-hang-clock",
@@ -137,12 +137,29 @@ func (x *Proxy) checkDumb(r *Result, p Plan, runs []*pxRun, w []pxWire, hang flo
 		fmt.Sprintf("%s on the client link; nothing from the proxy after request 2: %v; request 2 → client's close %s", pxShape(pw.client), silent, fmtMs(wireHang)),
 		silent && wireHang >= 0 && wireHang >= wait-2 && wireHang <= wait+wtol)
 
+	// The kernel's witness: when the dumb proxy finally closed the client's
+	// connection, request 2 was still in its receive queue (SIOCINQ), so
+	// Linux sent RST; and the server kept its connection until shut down.
 	serverReqs := pxCount(pw.server, false)
+	unread, req2Len, proxyRST := -1, -2, false
+	if len(run.front) == 1 {
+		unread = run.front[0].Unread
+	}
+	if len(pw.client) == 1 && len(pw.client[0].reqs) == 2 {
+		v := pw.client[0]
+		req2Len = v.reqs[1].End - v.reqs[1].Off
+		c := pxFirstClose(v.f, false, time.Time{})
+		proxyRST = c != nil && c.RST
+	}
+	serverKept := len(run.server) == 1 && run.server[0].Reason == peer.ReasonShutdown && run.server[0].Requests == 1
+	r.Metric("dumb_unread_bytes", float64(unread))
 	r.Check("dumb-second-never-reaches-server",
 		"C25: the dumb proxy never reads the second request: the server never sees it",
-		"the server executed request 2 zero times; the server link carries exactly 1 request",
-		fmt.Sprintf("server executions: request 1 %d, request 2 %d; requests on the server link: %d", run.exec(0), run.exec(1), serverReqs),
-		run.exec(0) == 1 && run.exec(1) == 0 && serverReqs == 1)
+		"the server executed request 2 zero times and kept its connection until the experiment shut it down; the server link carries exactly 1 request; "+
+			"the proxy's socket still held request 2 unread when it closed (SIOCINQ = its length on the wire), so its close on the client link is a RST",
+		fmt.Sprintf("server executions: request 1 %d, request 2 %d; server's record: %d request(s), closed by %s; requests on the server link: %d; unread at the proxy's close %d bytes, request 2 on the wire %d bytes; proxy's close is RST: %v",
+			run.exec(0), run.exec(1), pxRecReqs(run.server), pxRecReason(run.server), serverReqs, unread, req2Len, proxyRST),
+		run.exec(0) == 1 && run.exec(1) == 0 && serverReqs == 1 && serverKept && unread == req2Len && proxyRST)
 
 	// Hop-by-hop fields: the wire and the proxy's own record.
 	sent := first.Sent
@@ -311,17 +328,24 @@ func (x *Proxy) checkProxyConnection(r *Result, p Plan, runs []*pxRun, w []pxWir
 			fwdConn = pw.server[0].reqs[0].Header.Get("Connection")
 			serverKA = pxHasToken(pw.server[0].resps[0].Header, "Connection", "keep-alive")
 		}
+		// The kernel's witness inside the proxy namespace: the dumb proxy
+		// behind still had request 2 in its receive queue when it closed.
+		behindUnread := -1
+		if len(run.behind) == 1 {
+			behindUnread = run.behind[0].Unread
+		}
+		r.Metric("chain_behind_unread_bytes", float64(behindUnread))
 		r.Metric("chain_second_request_ms", wait)
 		r.Metric("chain_second_status", float64(status))
 		tol := pxHangTolerance(hang) + ms(4*p.RTT)
 		r.Check("proxy-connection-chain-fails",
 			"C26: Proxy-Connection fails when a dumb proxy sits between the smart proxy and the server",
-			fmt.Sprintf("request 1 answered; request 2 fails (504 from the smart proxy, or a timeout) after the %s upstream timeout (+%.0f ms); the server link carries 1 request with the smart proxy's Connection: keep-alive, the server answers keep-alive, and request 2 is never executed", fmtMs(hang), tol),
-			fmt.Sprintf("request 1: %s; request 2: %s after %s; server link: %s, forwarded Connection: %q, server keep-alive: %v; server executions of request 2: %d; dumb proxy forwards: %d",
-				pxOutcome(run.results[0]), pxOutcome(second), fmtMs(wait), pxShape(pw.server), fwdConn, serverKA, run.exec(1), len(run.chainFw)),
+			fmt.Sprintf("request 1 answered; request 2 fails (504 from the smart proxy, or a timeout) after the %s upstream timeout (+%.0f ms); the server link carries 1 request with the smart proxy's Connection: keep-alive, the server answers keep-alive, and request 2 is never executed: the dumb proxy behind forwarded 1 request and still held request 2 unread when it closed (SIOCINQ > 0)", fmtMs(hang), tol),
+			fmt.Sprintf("request 1: %s; request 2: %s after %s; server link: %s, forwarded Connection: %q, server keep-alive: %v; server executions of request 2: %d; dumb proxy behind: %d forward(s), %d bytes unread at its close",
+				pxOutcome(run.results[0]), pxOutcome(second), fmtMs(wait), pxShape(pw.server), fwdConn, serverKA, run.exec(1), len(run.chainFw), behindUnread),
 			pxOK(run.results[0], x.Size) && failed && wait >= hang-2 && wait <= hang+tol &&
-				pxHasToken(httpwire.Header{{Name: "Connection", Value: fwdConn}}, "Connection", "keep-alive") &&
-				serverKA && run.exec(1) == 0 && len(run.chainFw) == 1)
+				pxListHas(fwdConn, "keep-alive") &&
+				serverKA && run.exec(1) == 0 && len(run.chainFw) == 1 && behindUnread > 0)
 	}
 
 	r.Model = fmt.Sprintf("Through a dumb proxy, request 2 on the kept connection is never read: it waits for the client's timeout, "+
@@ -362,3 +386,18 @@ func pxHangTolerance(hang float64) float64 { return tolerance(hang, 0.05, 50) }
 // 2-core machine and each add scheduling delay, while one more round trip
 // (a new connection on a link) would add 50 % to the two-link model.
 func pxModelTolerance(model float64) float64 { return tolerance(model, 0.25, 10) }
+
+// pxRecReqs and pxRecReason summarise a single connection record.
+func pxRecReqs(recs []peer.ConnRecord) int {
+	if len(recs) != 1 {
+		return -1
+	}
+	return recs[0].Requests
+}
+
+func pxRecReason(recs []peer.ConnRecord) string {
+	if len(recs) != 1 {
+		return fmt.Sprintf("%d records", len(recs))
+	}
+	return recs[0].ClosedBy.String() + " (" + recs[0].Reason + ")"
+}

@@ -53,15 +53,15 @@ type pxRun struct {
 	ph         pxPhase
 	serverAddr string // host:port of the server
 	proxyAddr  string // host:port of the client-facing proxy
-	hang       time.Duration
 	targets    []string
 	results    []peer.Result
 	execs      map[string]int
 	server     []peer.ConnRecord
 	client     []peer.ConnRecord
-	forwards   []peer.Forward // by the client-facing proxy
-	chainFw    []peer.Forward // by the dumb proxy behind the smart one
-	start, end time.Time
+	front      []peer.ConnRecord // the client-facing proxy's client-side connections
+	forwards   []peer.Forward    // by the client-facing proxy
+	chainFw    []peer.Forward    // by the dumb proxy behind the smart one
+	behind     []peer.ConnRecord // the dumb proxy behind: its connections from the smart one
 }
 
 // exec returns how many times the server executed the i-th request.
@@ -98,16 +98,15 @@ func (x *Proxy) drive(ctx context.Context, b *Bench, p Plan) ([]*pxRun, error) {
 // runPhase starts the server and the proxies of ph, fetches two objects
 // over one client connection (when the proxies allow it), and shuts
 // everything down in the order that shows on the wire who waited for whom:
-// the client first, then the server, then the proxies.
+// the client first, then a smart proxy (which follows the client), then the
+// server, whose close is the first one a dumb proxy sees.
 func (x *Proxy) runPhase(ctx context.Context, b *Bench, p Plan, ph pxPhase) (*pxRun, error) {
 	ctl := pinned(p)
 	hang := x.effectiveHang(p)
 	run := &pxRun{
 		ph:         ph,
-		hang:       hang,
 		serverAddr: netip.AddrPortFrom(b.ServerAddr, uint16(ph.serverPort)).String(),
 		proxyAddr:  netip.AddrPortFrom(b.ProxyClientAddr, uint16(ph.proxyPort)).String(),
-		start:      time.Now(),
 	}
 	for i := 1; i <= 2; i++ {
 		run.targets = append(run.targets, fmt.Sprintf("/obj/%s-%d?size=%d", ph.name, i, x.Size))
@@ -203,18 +202,18 @@ func (x *Proxy) runPhase(ctx context.Context, b *Bench, p Plan, ph pxPhase) (*px
 	}
 	if smart != nil {
 		pxWait(limit, func() bool { return allClosed(smart.Conns()) })
-		run.forwards = smart.Forwards()
+		run.forwards, run.front = smart.Forwards(), smart.Conns()
 		stopFront()
 		time.Sleep(p.RTT + 10*time.Millisecond)
 	}
 	stopServer()
 	if dumb != nil {
 		pxWait(limit, func() bool { return allClosed(dumb.Conns()) })
-		run.forwards = dumb.Forwards()
+		run.forwards, run.front = dumb.Forwards(), dumb.Conns()
 	}
 	if behind != nil {
 		pxWait(limit, func() bool { return allClosed(behind.Conns()) })
-		run.chainFw = behind.Forwards()
+		run.chainFw, run.behind = behind.Forwards(), behind.Conns()
 	}
 	stopFront()
 	stopBehind()
@@ -223,6 +222,5 @@ func (x *Proxy) runPhase(ctx context.Context, b *Bench, p Plan, ph pxPhase) (*px
 	run.execs = srv.ExecutionCounts()
 	run.server = srv.Conns()
 	run.client = client.Conns()
-	run.end = time.Now()
 	return run, nil
 }

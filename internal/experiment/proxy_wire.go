@@ -70,7 +70,8 @@ type pxWire struct {
 	server []pxView // proxy ⇄ server, on the server link
 }
 
-// requests counts the requests over the views.
+// pxCount counts the requests (or, with resps, the responses) over the
+// views.
 func pxCount(vs []pxView, resps bool) int {
 	n := 0
 	for _, v := range vs {
@@ -119,13 +120,22 @@ func pxLeaked(sent, far httpwire.Header) []string {
 }
 
 // pxHasToken reports whether a comma-separated field of h lists tok,
-// ignoring case.
+// ignoring case (RFC 9110 §5.6.1).
 func pxHasToken(h httpwire.Header, name, tok string) bool {
 	for _, v := range h.Values(name) {
-		for e := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(e), tok) {
-				return true
-			}
+		if pxListHas(v, tok) {
+			return true
+		}
+	}
+	return false
+}
+
+// pxListHas reports whether the comma-separated list v has the element tok,
+// ignoring case.
+func pxListHas(v, tok string) bool {
+	for e := range strings.SplitSeq(v, ",") {
+		if strings.EqualFold(strings.Trim(e, " \t"), tok) {
+			return true
 		}
 	}
 	return false

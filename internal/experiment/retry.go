@@ -98,7 +98,7 @@ func (x *Retry) Run(ctx context.Context, p Plan) (*Result, error) {
 	b.RecordLinkStats(r)
 	r.Metric("capture_kernel_drops", float64(cstats.KernelDrops))
 	w := x.observe(runs, pkts)
-	x.check(r, runs, w)
+	x.check(r, p, runs, w)
 	x.annotate(runs, w, pkts)
 	if err := WritePcap(r, p.PcapPath(x.Name()), pkts); err != nil {
 		return nil, err

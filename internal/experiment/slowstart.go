@@ -155,21 +155,40 @@ func (s *SlowStart) attempt(ctx context.Context, p Plan, size int) (*Bench, *ssR
 	if err != nil {
 		return nil, nil, nil, capture.Stats{}, err
 	}
-	// The sender is the server: capture where its segments leave and its
-	// ACKs arrive, so rounds follow its ACK clock.
-	if err := b.Capture(b.Server, b.ServerIf); err != nil {
+	fail := func(err error) (*Bench, *ssRun, []capture.Packet, capture.Stats, error) {
 		b.Close()
 		return nil, nil, nil, capture.Stats{}, err
+	}
+	// The sender is the server: capture where its segments leave and its
+	// ACKs arrive, so rounds follow its ACK clock. This is the capture the
+	// pcapng keeps.
+	if err := b.Capture(b.Server, b.ServerIf); err != nil {
+		return fail(err)
+	}
+	// A second capture at the receiver times each transfer as the client's
+	// network sees it: request out → last byte in, in kernel timestamps
+	// that neither the scheduler nor the receiver's delayed ACK can stretch.
+	var rx *capture.Capture
+	err = b.Client.Do(func() error {
+		var err error
+		rx, err = capture.Open(b.ClientIf, capture.Options{})
+		return err
+	})
+	if err != nil {
+		return fail(fmt.Errorf("capture on %s in %s: %w", b.ClientIf, b.Client.Name(), err))
 	}
 	run, err := s.drive(ctx, b, p, size)
+	rxPkts, _, rxErr := rx.Stop()
 	if err != nil {
-		b.Close()
-		return nil, nil, nil, capture.Stats{}, err
+		return fail(err)
 	}
+	if rxErr != nil {
+		return fail(fmt.Errorf("capture at the receiver: %w", rxErr))
+	}
+	run.rxPkts = rxPkts
 	pkts, cstats, err := b.StopCaptures()
 	if err != nil {
-		b.Close()
-		return nil, nil, nil, capture.Stats{}, err
+		return fail(err)
 	}
 	return b, run, pkts, cstats, nil
 }

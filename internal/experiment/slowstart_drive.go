@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tcplab/tcplab/internal/capture"
 	"github.com/tcplab/tcplab/sockopt"
 )
 
@@ -79,6 +80,7 @@ type ssRun struct {
 	phases    []*ssPhase
 	samples   []ssSample
 	connectAt time.Time
+	rxPkts    []capture.Packet // the capture at the receiver
 }
 
 // ssServerEvent is what the server reports per request it answered.

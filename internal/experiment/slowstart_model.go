@@ -98,13 +98,19 @@ func ssExitRange(p ssPath, cc string) (lo, hi float64) {
 
 // ssAutoSegments is the transfer the experiment sends when no size is
 // given: whole rounds of slow start (10, 20, 40, … segments) as long as the
-// next flight stays within the clean limit for cubic (the BDP), between
-// ssMinAutoRounds and ssMaxAutoRounds rounds. It ends on a round boundary,
-// so the last flight is a full one and the transfer fits the model exactly.
+// next flight stays within the clean limit for cubic (the BDP) and the whole
+// transfer fits in 90 % of the link's queue (a warm connection sends it in
+// one burst at the sender's line rate, and the queue must absorb that
+// burst), between ssMinAutoRounds and ssMaxAutoRounds rounds. It ends on a
+// round boundary, so the last flight is a full one and the transfer fits
+// the model exactly.
 func ssAutoSegments(p ssPath) (segs, rounds int) {
 	limit := p.bdp()
-	rounds = 0
-	for f := ssIW; rounds < ssMaxAutoRounds && float64(f) <= limit; f *= 2 {
+	burst := math.Inf(1)
+	if p.Queue > 0 {
+		burst = 0.9 * float64(p.Queue)
+	}
+	for f := ssIW; rounds < ssMaxAutoRounds && float64(f) <= limit && float64(2*f-ssIW) <= burst; f *= 2 {
 		rounds++
 	}
 	rounds = max(rounds, ssMinAutoRounds)

@@ -25,7 +25,7 @@ func TestSlowStartVerdicts(t *testing.T) {
 	}{
 		{"20ms-50mbit-cubic", 20 * time.Millisecond, 50_000_000, "cubic"},
 		{"100ms-20mbit-cubic", 100 * time.Millisecond, 20_000_000, "cubic"},
-		{"40ms-default-reno", 40 * time.Millisecond, 0, "reno"},
+		{"20ms-default-reno", 20 * time.Millisecond, 0, "reno"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -78,15 +78,18 @@ func TestSSAutoSegments(t *testing.T) {
 		rtt          time.Duration
 		rate         int64
 		segs, rounds int
+		queue        int
 	}{
-		{40 * time.Millisecond, 50e6, 310, 5},    // BDP 166.7: 160 fits
-		{20 * time.Millisecond, 50e6, 150, 4},    // BDP 83.3: 80 fits
-		{100 * time.Millisecond, 20e6, 310, 5},   // BDP 166.7
-		{5 * time.Millisecond, 10e6, 70, 3},      // BDP 4.2: the minimum
-		{300 * time.Millisecond, 100e6, 1270, 7}, // BDP 2500: capped
+		{40 * time.Millisecond, 50e6, 310, 5, 1000},    // BDP 166.7: 160 fits
+		{20 * time.Millisecond, 50e6, 150, 4, 1000},    // BDP 83.3: 80 fits
+		{100 * time.Millisecond, 20e6, 310, 5, 1000},   // BDP 166.7
+		{5 * time.Millisecond, 10e6, 70, 3, 1000},      // BDP 4.2: the minimum
+		{300 * time.Millisecond, 100e6, 630, 6, 1000},  // BDP 2500: 1270 would overflow the queue
+		{300 * time.Millisecond, 100e6, 1270, 7, 5000}, // a deep queue: the round cap
+		{40 * time.Millisecond, 50e6, 70, 3, 30},       // a shallow queue: the minimum
 	}
 	for _, tc := range tests {
-		p := ssPath{RTT: tc.rtt, RateBps: tc.rate, Queue: 1000, MSS: 1448}
+		p := ssPath{RTT: tc.rtt, RateBps: tc.rate, Queue: tc.queue, MSS: 1448}
 		segs, rounds := ssAutoSegments(p)
 		if segs != tc.segs || rounds != tc.rounds {
 			t.Errorf("%v %d bit/s (BDP %.1f): got %d segments in %d rounds, want %d in %d",

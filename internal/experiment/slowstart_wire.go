@@ -16,10 +16,10 @@ type ssWirePhase struct {
 	roundFirst []*analyze.Segment // first data segment of each round
 	firstData  time.Time
 	lastData   time.Time
-	acked      time.Time // the ACK of the last byte arrived
-	segs       int       // data segments sent, retransmissions included
-	retrans    int       // retransmitted data segments
-	bytes      int       // distinct payload bytes
+	rx         time.Duration // at the receiver: request out → last data segment in
+	segs       int           // data segments sent, retransmissions included
+	retrans    int           // retransmitted data segments
+	bytes      int           // distinct payload bytes
 	seg        []analyze.Segment
 }
 
@@ -85,12 +85,54 @@ func ssObserve(run *ssRun, pkts []capture.Packet) ssWire {
 		sub := &analyze.Flow{Client: f.Client, Server: f.Server, Segments: f.Segments[reqs[i]:end]}
 		w.phases = append(w.phases, ssReadPhase(sub, w.rtt))
 	}
+	ssReceiverTimes(run, w.phases)
 	return w
+}
+
+// ssReceiverTimes reads each transfer's time at the receiver from the
+// client's capture: its request leaving → the last data segment before the
+// next request arriving.
+func ssReceiverTimes(run *ssRun, phases []ssWirePhase) {
+	segs, _ := analyze.Decode(Frames(run.rxPkts))
+	var f *analyze.Flow
+	for _, fl := range analyze.Flows(segs) {
+		if fl.Client == run.local {
+			f = fl
+			break
+		}
+	}
+	if f == nil {
+		return
+	}
+	var reqs []int
+	for i := range f.Segments {
+		if s := &f.Segments[i]; s.Src == f.Client && s.Payload > 0 {
+			reqs = append(reqs, i)
+		}
+	}
+	for i := range phases {
+		if i >= len(reqs) {
+			return
+		}
+		end := len(f.Segments)
+		if i+1 < len(reqs) {
+			end = reqs[i+1]
+		}
+		var last time.Time
+		for _, s := range f.Segments[reqs[i]:end] {
+			if s.Src == f.Server && s.Payload > 0 && s.Time.After(last) {
+				last = s.Time
+			}
+		}
+		if !last.IsZero() {
+			phases[i].rx = last.Sub(f.Segments[reqs[i]].Time)
+		}
+	}
 }
 
 // ssReadPhase counts one transfer's rounds and finds the first segment of
 // each.
-func ssReadPhase(sub *analyze.Flow, rtt time.Duration) ssWirePhase {
+func ssReadPhase(sub *analyze.Flow, rest []analyze.Segment, rtt time.Duration) ssWirePhase {
 	ph := ssWirePhase{reqAt: sub.Segments[0].Time, seg: sub.Segments}
 	data := sub.Data(false)
 	if len(data) == 0 {
@@ -102,18 +144,6 @@ func ssReadPhase(sub *analyze.Flow, rtt time.Duration) ssWirePhase {
 	ph.segs = len(data)
 	ph.retrans = sub.Retransmissions(false)
 	ph.bytes = sub.Bytes(false)
-	var end uint32
-	for i, d := range data {
-		if e := d.Seq + uint32(d.Payload); i == 0 || int32(e-end) > 0 {
-			end = e
-		}
-	}
-	for _, sg := range sub.Segments {
-		if sg.Src == sub.Client && sg.ACK && int32(sg.Ack-end) >= 0 && !sg.Time.Before(ph.lastData) {
-			ph.acked = sg.Time
-			break
-		}
-	}
 	// Flights counts the data segments in capture order, so round k
 	// starts at data segment flights[0]+…+flights[k-1].
 	n := 0
@@ -126,14 +156,9 @@ func ssReadPhase(sub *analyze.Flow, rtt time.Duration) ssWirePhase {
 	return ph
 }
 
-// duration is the transfer's time at the sender: first data segment out →
-// ACK of the last byte in; 0 when the capture lacks either.
-func (ph ssWirePhase) duration() time.Duration {
-	if !ph.found || ph.acked.IsZero() {
-		return 0
-	}
-	return ph.acked.Sub(ph.firstData)
-}
+// duration is the transfer's time on the wire at the receiver: its request
+// out → the last data segment in; 0 when the capture lacks either.
+func (ph ssWirePhase) duration() time.Duration { return ph.rx }
 
 // flight returns the segments of round k (1-based); 0 when there is none.
 func (ph ssWirePhase) flight(k int) int {

@@ -212,7 +212,9 @@ func (t *Timewait) drive(ctx context.Context, b *Bench, p Plan) (*twObs, error) 
 
 	// Port exhaustion and the kernel's remedies, one destination each.
 	n := t.Ports
-	hold := o.delay + 4*p.RTT + 250*time.Millisecond
+	// A port whose TIME_WAIT began 2 RTT after its connect could be taken
+	// over D later: a hold longer than D + 2 RTT shows nothing was.
+	hold := o.delay + 2*p.RTT + 250*time.Millisecond
 	budget := time.Duration(4*n)*(p.RTT+5*time.Millisecond) + 2*o.delay + 10*time.Second
 	untilHold := twLoop{want: 2 * n, hold: hold, budget: budget}
 	phases := []struct {

@@ -168,15 +168,6 @@ func twFINAck(f *analyze.Flow, fin *analyze.Segment) *analyze.Segment {
 	return nil
 }
 
-// twFinRst counts the FIN and RST segments of f in both directions.
-func twFinRst(f *analyze.Flow) (fins, rsts int) {
-	if f == nil {
-		return 0, 0
-	}
-	td := f.Teardown()
-	return td.FINs, td.RSTs
-}
-
 // twBool turns a verdict into a 0/1 metric.
 func twBool(b bool) float64 {
 	if b {

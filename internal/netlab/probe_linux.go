@@ -11,10 +11,13 @@ import (
 
 // RequireRoot returns nil when the process can build labs (effective uid 0
 // with CAP_SYS_ADMIN and CAP_NET_ADMIN), and otherwise one sentence saying
-// what is missing and how to get it.
+// what is missing and how to get it. Root of a user namespace (as after
+// ReexecInUserNS) qualifies: capget(2) reports its capabilities in its own
+// namespace, which is where its labs' namespaces belong; it cannot open
+// /dev/net/tun, so its labs use veth links (see ChooseKind).
 func RequireRoot() error {
 	if os.Geteuid() != 0 {
-		return errors.New("tcplab needs root to create network namespaces and TUN devices: run it with sudo")
+		return errors.New("tcplab needs root, or a user namespace of its own, to create network namespaces: run it with sudo, or allow unprivileged user namespaces")
 	}
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 	var data [2]unix.CapUserData

@@ -70,7 +70,7 @@ type Link struct {
 	closed bool
 }
 
-// Kind is KindTUN or KindNetem.
+// Kind is KindTUN, KindVeth or KindNetem.
 func (k *Link) Kind() string { return k.kind }
 
 // Config is the link's configuration with the defaults filled in.

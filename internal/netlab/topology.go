@@ -33,6 +33,7 @@ func (t Topology) String() string {
 // Link kinds.
 const (
 	KindTUN   = "tun"   // TUN devices joined by the userspace relay (the default)
+	KindVeth  = "veth"  // veth pairs into a wire namespace, joined by the relay through packet sockets
 	KindNetem = "netem" // a veth pair with a netem qdisc on each end
 )
 
@@ -42,7 +43,7 @@ const DefaultMTU = 1500
 // LinkConfig is the emulated link between two namespaces. A is the end
 // nearer the client, B the end nearer the server.
 type LinkConfig struct {
-	Kind         string        // KindTUN ("" too) or KindNetem (only where the kernel has sch_netem)
+	Kind         string        // KindTUN, KindVeth, KindNetem (only where the kernel has sch_netem); New takes "" as KindTUN where /dev/net/tun opens, else KindVeth
 	Delay        time.Duration // one-way delay A→B
 	DelayReverse time.Duration // one-way delay B→A; 0 = same as Delay
 	RateBps      int64         // bits per second of IP packets, each direction; 0 = unlimited
@@ -67,8 +68,8 @@ func (c LinkConfig) withDefaults() (LinkConfig, error) {
 		c.MTU = DefaultMTU
 	}
 	switch {
-	case c.Kind != KindTUN && c.Kind != KindNetem:
-		return c, fmt.Errorf("netlab: link kind %q: want %q or %q", c.Kind, KindTUN, KindNetem)
+	case c.Kind != KindTUN && c.Kind != KindVeth && c.Kind != KindNetem:
+		return c, fmt.Errorf("netlab: link kind %q: want %q, %q or %q", c.Kind, KindTUN, KindVeth, KindNetem)
 	case c.Delay < 0 || c.DelayReverse < 0:
 		return c, fmt.Errorf("netlab: negative delay %v/%v", c.Delay, c.DelayReverse)
 	case c.RateBps < 0:

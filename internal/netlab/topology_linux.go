@@ -29,7 +29,19 @@ type end struct {
 // net.ipv6.conf.default.disable_ipv6=1 before its links exist, so the links
 // carry only the experiment's IPv4 traffic (no router solicitations or MLD
 // reports to shift the loss process's packet numbers).
+//
+// A link whose Kind is empty is a TUN link where this process can open
+// /dev/net/tun, and a veth link where it cannot (root of a user namespace,
+// for one, may not).
 func New(ctx context.Context, cfg Config) (_ *Lab, err error) {
+	if cfg.Link.Kind == "" {
+		cfg.Link.Kind = defaultKind()
+	}
+	if cfg.ServerLink != nil && cfg.ServerLink.Kind == "" {
+		sl := *cfg.ServerLink
+		sl.Kind = defaultKind()
+		cfg.ServerLink = &sl
+	}
 	link, err := cfg.Link.withDefaults()
 	if err != nil {
 		return nil, err
@@ -154,6 +166,8 @@ func newLink(l *Lab, index int, cfg LinkConfig, a, b end) (*Link, error) {
 	switch cfg.Kind {
 	case KindNetem:
 		return newNetemLink(l, index, cfg, a, b)
+	case KindVeth:
+		return newVethLink(l, index, cfg, a, b)
 	default:
 		return newTUNLink(l, index, cfg, a, b)
 	}

@@ -1,0 +1,327 @@
+package netlab
+
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+	"net"
+	"net/netip"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket/layers"
+	"github.com/tcplab/tcplab/internal/capture"
+	"github.com/tcplab/tcplab/internal/labtest"
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+func TestVethConnectTakesOneRTT(t *testing.T) {
+	for _, rtt := range []time.Duration{5 * time.Millisecond, 40 * time.Millisecond} {
+		t.Run(rtt.String(), func(t *testing.T) {
+			l := newTestLab(t, Config{Link: LinkConfig{Kind: KindVeth, Delay: rtt / 2}})
+			if k := l.Links[0].Kind(); k != KindVeth {
+				t.Fatalf("link kind %q, want %q", k, KindVeth)
+			}
+			_, port := listenIn(t, l.Server, l.ServerAddr)
+			// The first connect needs no ARP exchange: the neighbours are
+			// static, so it takes one RTT like the rest.
+			wall, kernel := connectTimes(t, l.Client, l.ServerAddr, port, 7)
+			tol := max(rtt*3/100, time.Millisecond)
+			t.Logf("RTT %v: connect() %v, tcpi_rtt %v", rtt, wall, kernel)
+			for what, ds := range map[string][]time.Duration{"connect()": wall, "tcpi_rtt": kernel} {
+				if m := median(ds); m < rtt-tol || m > rtt+tol {
+					t.Errorf("median %s %v, want %v ± %v; link %+v", what, m, rtt, tol, l.Links[0].Stats())
+				}
+			}
+			if first := wall[0]; first > rtt+max(tol, 2*time.Millisecond) {
+				t.Errorf("first connect took %v: more than one RTT (an ARP exchange across the link?)", first)
+			}
+			st := l.Links[0].Stats()
+			if st.Forward.Forwarded < 14 || st.Reverse.Forwarded < 7 {
+				t.Errorf("link stats %+v: want at least 2 packets forward and 1 back per connect", st)
+			}
+		})
+	}
+}
+
+// TestVethLossDeterministic is TestLossDeterministicAcrossLabs on the veth
+// link: the relay numbers the frames it reads, and with static neighbours
+// and IPv6 off the link carries only the datagrams, so LossDrop names the
+// lost ones exactly.
+func TestVethLossDeterministic(t *testing.T) {
+	const n, loss = 300, 0.2
+	run := func(seed int64) (got []uint32, st DirectionStats) {
+		l := newTestLab(t, Config{Link: LinkConfig{Kind: KindVeth, Loss: loss, Seed: seed, Delay: time.Millisecond}})
+		rx := socketIn(t, l.Server, unix.SOCK_DGRAM)
+		if err := unix.Bind(rx, sockaddr(l.ServerAddr, 9)); err != nil {
+			t.Fatal(err)
+		}
+		tx := socketIn(t, l.Client, unix.SOCK_DGRAM)
+		if err := unix.Connect(tx, sockaddr(l.ServerAddr, 9)); err != nil {
+			t.Fatal(err)
+		}
+		send(t, tx, n, 64, 50*time.Microsecond)
+		got, _ = readAll(t, rx, 300*time.Millisecond)
+		return got, l.Links[0].Stats().Forward
+	}
+	var want []uint32
+	for i := range uint32(n) {
+		if !LossDrop(1, 0, uint64(i), loss) {
+			want = append(want, i)
+		}
+	}
+	a, sta := run(1)
+	b, _ := run(1)
+	c, _ := run(2)
+	if !slices.Equal(a, want) || !slices.Equal(b, want) {
+		t.Fatalf("seed 1 delivered\n%v\nand\n%v\nLossDrop keeps\n%v", a, b, want)
+	}
+	if slices.Equal(a, c) {
+		t.Error("seeds 1 and 2 lost the same packets")
+	}
+	if sta.Offered != n || sta.DroppedLoss != uint64(n-len(want)) {
+		t.Errorf("stats %+v: want %d offered, %d lost", sta, n, n-len(want))
+	}
+	// The pipe counts IP bytes, as on the TUN link: 28 bytes of headers
+	// and 64 of payload per datagram, no Ethernet header.
+	if want := uint64(len(want)) * (20 + 8 + 64); sta.Bytes != want {
+		t.Errorf("forwarded %d bytes, want %d (IP bytes only)", sta.Bytes, want)
+	}
+}
+
+// TestVethCaptureSeesEthernetFrames captures a bulk TCP transfer on the
+// client's interface of a veth link: internal/capture finds an Ethernet
+// device, and every frame is a real segment (at most 1514 bytes) between
+// the lab's MAC addresses, with valid IPv4 header checksums (transmit
+// checksum offload is off, so the sender filled them in).
+func TestVethCaptureSeesEthernetFrames(t *testing.T) {
+	l := newTestLab(t, Config{Link: LinkConfig{Kind: KindVeth}})
+	var c *capture.Capture
+	err := l.Client.Do(func() error {
+		var err error
+		c, err = capture.Open(l.ClientIf, capture.Options{})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	var srv net.Listener
+	if err := l.Server.Do(func() error {
+		var err error
+		srv, err = net.Listen("tcp4", l.ServerAddr.String()+":0")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	got := make(chan int64, 1)
+	go func() {
+		conn, err := srv.Accept()
+		if err != nil {
+			got <- -1
+			return
+		}
+		defer conn.Close()
+		n, _ := io.Copy(io.Discard, conn)
+		got <- n
+	}()
+	const size = 2 << 20
+	conn := dialIn(t, l.Client, l.ServerAddr, srv.Addr().(*net.TCPAddr).Port)
+	if _, err := conn.Write(make([]byte, size)); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	if n := <-got; n != size {
+		t.Fatalf("server read %d of %d bytes", n, size)
+	}
+	pkts, st, err := c.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.KernelDrops != 0 || len(pkts) < size/1448 {
+		t.Fatalf("captured %d frames with %d kernel drops, want at least %d and none dropped", len(pkts), st.KernelDrops, size/1448)
+	}
+	client, server := labMAC(l.ClientAddr), labMAC(l.ServerAddr)
+	var largest, full int
+	for i, p := range pkts {
+		if p.LinkType != layers.LinkTypeEthernet {
+			t.Fatalf("frame %d: link type %v, want Ethernet", i, p.LinkType)
+		}
+		if len(p.Data) > 1514 {
+			t.Fatalf("frame %d is %d bytes: a GSO or GRO super-frame", i, len(p.Data))
+		}
+		d := p.Data
+		if len(d) < 34 || binary.BigEndian.Uint16(d[12:]) != unix.ETH_P_IP {
+			t.Fatalf("frame %d is not IPv4 over Ethernet: % x", i, d[:min(len(d), 34)])
+		}
+		dst, src := net.HardwareAddr(d[0:6]), net.HardwareAddr(d[6:12])
+		if !(bytes.Equal(src, client) && bytes.Equal(dst, server)) && !(bytes.Equal(src, server) && bytes.Equal(dst, client)) {
+			t.Fatalf("frame %d: %v → %v, want between the client %v and the server %v", i, src, dst, client, server)
+		}
+		if ipChecksum(d[14:34]) != 0 {
+			t.Errorf("frame %d: bad IPv4 header checksum", i)
+		}
+		largest = max(largest, len(p.Data))
+		if len(p.Data) == 1514 {
+			full++
+		}
+	}
+	if largest != 1514 || full < size/1448/2 {
+		t.Errorf("largest frame %d bytes, %d full-size frames: want 1514-byte segments for a bulk transfer", largest, full)
+	}
+}
+
+// ipChecksum is the ones' complement sum of an IPv4 header (RFC 1071): 0
+// for a header with a valid checksum.
+func ipChecksum(h []byte) uint16 {
+	var sum uint32
+	for i := 0; i+1 < len(h); i += 2 {
+		sum += uint32(binary.BigEndian.Uint16(h[i:]))
+	}
+	for sum>>16 != 0 {
+		sum = sum&0xffff + sum>>16
+	}
+	return ^uint16(sum)
+}
+
+// TestVethOffloadsReadBack checks what the kernel says about the client's
+// interface of a veth link: gso_max_segs 1, GRO and transmit checksum
+// offload off, a permanent neighbour entry for the server.
+func TestVethOffloadsReadBack(t *testing.T) {
+	l := newTestLab(t, Config{Link: LinkConfig{Kind: KindVeth}})
+	err := l.Client.Do(func() error {
+		gro, err := ethtool(l.ClientIf, unix.ETHTOOL_GGRO, 0)
+		if err != nil {
+			return err
+		}
+		csum, err := ethtool(l.ClientIf, unix.ETHTOOL_GTXCSUM, 0)
+		if err != nil {
+			return err
+		}
+		tso, err := ethtool(l.ClientIf, unix.ETHTOOL_GTSO, 0)
+		if err != nil {
+			return err
+		}
+		if gro != 0 || csum != 0 || tso != 0 {
+			t.Errorf("GRO %d, tx checksumming %d, TSO %d: want all off", gro, csum, tso)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attrs := linkAttrsIn(t, l.Client, l.ClientIf)
+	if attrs.GSOMaxSegs != 1 {
+		t.Errorf("gso_max_segs %d, want 1", attrs.GSOMaxSegs)
+	}
+	if !bytes.Equal(attrs.HardwareAddr, labMAC(l.ClientAddr)) {
+		t.Errorf("client MAC %v, want %v", attrs.HardwareAddr, labMAC(l.ClientAddr))
+	}
+	neigh := neighboursIn(t, l.Client, l.ClientIf)
+	if mac, ok := neigh[l.ServerAddr.String()]; !ok || !bytes.Equal(mac, labMAC(l.ServerAddr)) {
+		t.Errorf("client's permanent neighbours %v: want %v at %v", neigh, l.ServerAddr, labMAC(l.ServerAddr))
+	}
+}
+
+func TestVethProxyTopology(t *testing.T) {
+	server := LinkConfig{Kind: KindVeth, Delay: 10 * time.Millisecond}
+	l := newTestLab(t, Config{
+		Topology:   ClientProxyServer,
+		Link:       LinkConfig{Kind: KindVeth, Delay: 2500 * time.Microsecond},
+		ServerLink: &server,
+	})
+	for i, hop := range []struct {
+		from *NS
+		to   string
+		in   *NS
+		rtt  time.Duration
+	}{
+		{l.Client, l.ProxyClientAddr.String(), l.Proxy, 5 * time.Millisecond},
+		{l.Proxy, l.ServerAddr.String(), l.Server, 20 * time.Millisecond},
+	} {
+		if l.Links[i].Kind() != KindVeth {
+			t.Errorf("link %d kind %q", i, l.Links[i].Kind())
+		}
+		addr := [2]netip.Addr{l.ProxyClientAddr, l.ServerAddr}[i]
+		_, port := listenIn(t, hop.in, addr)
+		_, kernel := connectTimes(t, hop.from, addr, port, 5)
+		if m := median(kernel); m < hop.rtt-time.Millisecond || m > hop.rtt+time.Millisecond {
+			t.Errorf("%s → %s: handshake RTT %v, want %v ± 1 ms", hop.from.Name(), hop.to, m, hop.rtt)
+		}
+	}
+}
+
+func TestChooseKind(t *testing.T) {
+	labtest.RequirePriv(t)
+	kind, err := ChooseKind("")
+	if err != nil || kind != KindTUN {
+		t.Errorf("ChooseKind(\"\") as root = %q, %v; want %q", kind, err, KindTUN)
+	}
+	if kind, err := ChooseKind(KindVeth); err != nil || kind != KindVeth {
+		t.Errorf("ChooseKind(veth) = %q, %v", kind, err)
+	}
+	if _, err := ChooseKind("wire"); err == nil {
+		t.Error("ChooseKind accepted an unknown kind")
+	}
+	if err := HaveVeth(); err != nil {
+		t.Errorf("HaveVeth as root: %v", err)
+	}
+}
+
+// linkAttrsIn reads interface name's attributes inside ns.
+func linkAttrsIn(t *testing.T, ns *NS, name string) netlink.LinkAttrs {
+	t.Helper()
+	var attrs netlink.LinkAttrs
+	err := ns.Do(func() error {
+		h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+		if err != nil {
+			return err
+		}
+		defer h.Close()
+		link, err := h.LinkByName(name)
+		if err != nil {
+			return err
+		}
+		attrs = *link.Attrs()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return attrs
+}
+
+// neighboursIn returns the permanent IPv4 neighbours of interface name
+// inside ns, address → MAC.
+func neighboursIn(t *testing.T, ns *NS, name string) map[string]net.HardwareAddr {
+	t.Helper()
+	out := map[string]net.HardwareAddr{}
+	err := ns.Do(func() error {
+		h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+		if err != nil {
+			return err
+		}
+		defer h.Close()
+		link, err := h.LinkByName(name)
+		if err != nil {
+			return err
+		}
+		ns, err := h.NeighList(link.Attrs().Index, netlink.FAMILY_V4)
+		if err != nil {
+			return err
+		}
+		for _, n := range ns {
+			if n.State&netlink.NUD_PERMANENT != 0 {
+				out[n.IP.String()] = n.HardwareAddr
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
