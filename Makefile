@@ -23,7 +23,7 @@ run: build
 # a privileged test fail instead of skip).
 test: deps
 	$(GO) vet $(PKGS)
-	$(GO) test -count=1 -timeout 15m -exec "$(SUDO) env TCPLAB_REQUIRE_PRIV=$${TCPLAB_REQUIRE_PRIV:-0}" $(PKGS)
+	$(GO) test -p 1 -count=1 -timeout 20m -exec "$(SUDO) env TCPLAB_REQUIRE_PRIV=$${TCPLAB_REQUIRE_PRIV:-0}" $(PKGS)
 
 # Unprivileged tests only (privileged ones skip).
 test-short:

@@ -107,14 +107,21 @@ func (u unprivileged) run(t *testing.T, args ...string) (stdout, stderr string, 
 // refuses it a user namespace.
 const refused = "tcplab: tcplab needs root or a user namespace of its own"
 
-// TestUnprivilegedHandshake runs the handshake experiment as nobody: tcplab
-// re-executes itself in a user namespace, builds its lab with veth links
-// there, and passes (exit 0), writing its capture as nobody; or, where the
-// kernel refuses user namespaces, exits 2 with the sentence saying so. The
+// TestUnprivileged runs a tcplab binary as nobody (uid 65534), the way a
+// user without root runs it.
+func TestUnprivileged(t *testing.T) {
+	u := buildForNobody(t)
+	t.Run("handshake", u.handshake)
+	t.Run("commands", u.commands)
+}
+
+// handshake runs the handshake experiment as nobody: tcplab re-executes
+// itself in a user namespace, builds its lab with veth links there, and
+// passes (exit 0), writing its capture as nobody; or, where the kernel
+// refuses user namespaces, exits 2 with the sentence saying so. The
 // experiment's timing checks can miss on a loaded machine without realtime
 // priority, so a failed check (exit 1) is retried twice.
-func TestUnprivilegedHandshake(t *testing.T) {
-	u := buildForNobody(t)
+func (u unprivileged) handshake(t *testing.T) {
 	out := filepath.Join(u.dir, "out")
 	var stdout, stderr string
 	var code int
@@ -177,11 +184,10 @@ func failedChecks(stdout string) string {
 	return b.String()
 }
 
-// TestUnprivilegedCommands checks what nobody gets from the commands that do
-// not re-execute: lab up is refused with the reason, probe reports the
+// commands checks what nobody gets from the commands that do not
+// re-execute: lab up is refused with the reason, probe reports the
 // unprivileged mode, wire parse runs as it is.
-func TestUnprivilegedCommands(t *testing.T) {
-	u := buildForNobody(t)
+func (u unprivileged) commands(t *testing.T) {
 	_, stderr, code := u.run(t, "lab", "up", "x")
 	if code != 2 || !strings.Contains(stderr, "/run/netns") || !strings.Contains(stderr, "sudo") {
 		t.Errorf("lab up as nobody: exit %d, %q; want 2 and a sentence about /run/netns and sudo", code, stderr)

@@ -30,8 +30,11 @@ type kaScenario struct {
 	repeat int
 	port   uint16
 
-	start   time.Time
-	total   time.Duration // start → last response complete, client's clock
+	start time.Time
+	clock time.Duration // start → last response complete, client's clock
+	// total is the same on the wire: the first SYN to the last response
+	// byte, from the capture on the client's link.
+	total   time.Duration
 	results []peer.Result
 	client  []peer.ConnRecord
 	server  []peer.ConnRecord
@@ -142,8 +145,8 @@ func (ka *KeepAlive) fetch(ctx context.Context, b *Bench, p Plan, sc *kaScenario
 	}
 	sc.results = res
 	for _, x := range res {
-		if d := x.Timing().Done.Sub(sc.start); d > sc.total {
-			sc.total = d
+		if d := x.Timing().Done.Sub(sc.start); d > sc.clock {
+			sc.clock = d
 		}
 	}
 	c.Close()
@@ -186,7 +189,7 @@ func (ka *KeepAlive) idle(ctx context.Context, b *Bench, p Plan, sc *kaScenario,
 		return fmt.Errorf("read response: %w", err)
 	}
 	sc.respDone = time.Now()
-	sc.total = sc.respDone.Sub(sc.start)
+	sc.clock = sc.respDone.Sub(sc.start)
 	sc.resp = resp.Clone()
 	time.Sleep(ka.Timeout / 2)
 	if sc.idleEstab, err = plEstablished(b.Server, sc.port); err != nil {

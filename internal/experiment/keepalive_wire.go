@@ -26,6 +26,8 @@ type kaWire struct {
 	finGaps []time.Duration
 	// dataAfterFIN counts client data segments sent after the server's FIN.
 	dataAfterFIN int
+	// first SYN → last response byte from the server.
+	first, last time.Time
 }
 
 // observe reads every scenario's flows from the capture and annotates the
@@ -42,6 +44,12 @@ func (ka *KeepAlive) observe(scs []*kaScenario, pkts []capture.Packet) {
 			w.flows = append(w.flows, f)
 			if hs, ok := f.Handshake(); ok && hs.SYN != nil {
 				w.syns++
+				if w.first.IsZero() || hs.SYN.Time.Before(w.first) {
+					w.first = hs.SYN.Time
+				}
+			}
+			if t := plLastNewData(f); t.After(w.last) {
+				w.last = t
 			}
 			w.requests += len(f.Data(true))
 			td := f.Teardown()
@@ -66,6 +74,9 @@ func (ka *KeepAlive) observe(scs []*kaScenario, pkts []capture.Packet) {
 					w.dataAfterFIN++
 				}
 			}
+		}
+		if !w.first.IsZero() && w.last.After(w.first) {
+			sc.total = w.last.Sub(w.first)
 		}
 		ka.annotate(sc, pkts)
 	}

@@ -34,12 +34,15 @@ type plRun struct {
 	repeat   int // 0 for the first load of the strategy
 	port     uint16
 	start    time.Time     // before the document was requested
-	total    time.Duration // start → the last response complete, client's clock
-	targets  []string      // the objects, as read from the document
-	results  []peer.Result // the document first, then the objects
-	timings  []peer.Timing
-	client   []peer.ConnRecord
-	server   []peer.ConnRecord
+	clock    time.Duration // start → the last response complete, client's clock
+	// total is the page-load time on the wire: the first SYN to the last
+	// response byte, as the capture on the client's link saw them.
+	total   time.Duration
+	targets []string      // the objects, as read from the document
+	results []peer.Result // the document first, then the objects
+	timings []peer.Timing
+	client  []peer.ConnRecord
+	server  []peer.ConnRecord
 	// established counts the server's ESTABLISHED sockets on the port once
 	// the page had loaded and before the client closed anything: the
 	// kernel's view of the connections kept open.
@@ -80,7 +83,6 @@ func (pl *PageLoad) runRound(ctx context.Context, p Plan, spec plRoundSpec, r *R
 	}
 	// The repeats alternate the strategies, so that a burst of load on the
 	// machine does not spoil every load of one strategy.
-	best := make([]*plRun, len(pl.strategies()))
 	for rep := range pl.repeats(p) {
 		for i, s := range pl.strategies() {
 			if err := ctx.Err(); err != nil {
@@ -95,12 +97,8 @@ func (pl *PageLoad) runRound(ctx context.Context, p Plan, spec plRoundSpec, r *R
 			run.model = pageloadModel(run.params)
 			run.rounds = run.params.rttRounds()
 			rd.all = append(rd.all, run)
-			if best[i] == nil || run.total < best[i].total {
-				best[i] = run
-			}
 		}
 	}
-	rd.runs = best
 	pkts, cstats, err := b.StopCaptures()
 	if err != nil {
 		return nil, err
@@ -112,6 +110,15 @@ func (pl *PageLoad) runRound(ctx context.Context, p Plan, spec plRoundSpec, r *R
 	r.Metric(spec.name+"_capture_kernel_drops", float64(cstats.KernelDrops))
 	rd.pkts = pkts
 	pl.observe(rd)
+	best := make([]*plRun, len(pl.strategies()))
+	for i, run := range rd.all {
+		run.total = run.wire.total
+		k := i % len(best)
+		if best[k] == nil || run.total < best[k].total {
+			best[k] = run
+		}
+	}
+	rd.runs = best
 	return rd, nil
 }
 
@@ -230,8 +237,8 @@ func (pl *PageLoad) load(ctx context.Context, b *Bench, p Plan, s peer.Strategy,
 	}
 	run.results = append(doc, objs...)
 	for _, res := range run.results {
-		if d := res.Timing().Done.Sub(run.start); d > run.total {
-			run.total = d
+		if d := res.Timing().Done.Sub(run.start); d > run.clock {
+			run.clock = d
 		}
 		if res.Response == nil || len(res.Response.Body) == 0 {
 			return nil, fmt.Errorf("%s: empty response", res.Request.Target)

@@ -49,8 +49,8 @@ func (pl *PageLoad) observe(rd *plRound) {
 			if w.first.IsZero() || hs.SYN.Time.Before(w.first) {
 				w.first = hs.SYN.Time
 			}
-			if resp := f.Data(false); len(resp) > 0 && resp[len(resp)-1].Time.After(w.last) {
-				w.last = resp[len(resp)-1].Time
+			if t := plLastNewData(f); t.After(w.last) {
+				w.last = t
 			}
 		}
 		sort.Ints(w.ports)
@@ -65,6 +65,27 @@ func (pl *PageLoad) observe(rd *plRound) {
 	if m := median(rtts); m == m {
 		rd.wireRTT = time.Duration(m * float64(time.Millisecond))
 	}
+}
+
+// plLastNewData is when the server's last new byte of f arrived: the
+// segment that first reached the highest sequence number. A retransmission
+// of earlier bytes that comes later (a spurious timeout on a queue-laden
+// slow link) does not count.
+func plLastNewData(f *analyze.Flow) time.Time {
+	var (
+		at   time.Time
+		high int64 // highest end so far, relative to the first data byte
+		base uint32
+	)
+	for i, s := range f.Data(false) {
+		if i == 0 {
+			base = s.Seq
+		}
+		if end := int64(int32(s.Seq-base)) + int64(s.Payload); i == 0 || end > high {
+			high, at = end, s.Time
+		}
+	}
+	return at
 }
 
 // plPipelineOnWire reads a pipelined connection: whether the first request
@@ -156,11 +177,16 @@ func (pl *PageLoad) annotate(rd *plRound, run *plRun) {
 	}
 	// The page's last response byte.
 	for _, f := range run.wire.flows {
-		resp := f.Data(false)
-		if len(resp) > 0 && resp[len(resp)-1].Time.Equal(run.wire.last) {
-			note(&resp[len(resp)-1], fmt.Sprintf("%s: page complete %.1f ms after the first SYN (client's clock %.1f ms, model %.1f ms)",
-				name, ms(run.wire.total), ms(run.total), ms(run.model.total)))
-			break
+		if !plLastNewData(f).Equal(run.wire.last) {
+			continue
+		}
+		for _, s := range f.Data(false) {
+			if !s.Time.Equal(run.wire.last) {
+				continue
+			}
+			note(&s, fmt.Sprintf("%s: page complete %.1f ms after the first SYN (client's clock %.1f ms, model %.1f ms)",
+				name, ms(run.wire.total), ms(run.clock), ms(run.model.total)))
+			return
 		}
 	}
 }

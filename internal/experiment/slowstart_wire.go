@@ -132,7 +132,7 @@ func ssReceiverTimes(run *ssRun, phases []ssWirePhase) {
 
 // ssReadPhase counts one transfer's rounds and finds the first segment of
 // each.
-func ssReadPhase(sub *analyze.Flow, rest []analyze.Segment, rtt time.Duration) ssWirePhase {
+func ssReadPhase(sub *analyze.Flow, rtt time.Duration) ssWirePhase {
 	ph := ssWirePhase{reqAt: sub.Segments[0].Time, seg: sub.Segments}
 	data := sub.Data(false)
 	if len(data) == 0 {

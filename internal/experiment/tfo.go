@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/tcplab/tcplab/internal/capture"
 	"github.com/tcplab/tcplab/internal/netlab"
 	"github.com/tcplab/tcplab/tfo"
 )
@@ -53,9 +54,10 @@ func (e *FastOpen) Validate() error {
 // Client (0x1) and Server (0x2).
 var tfoSysctls = map[string]string{"net.ipv4.tcp_fastopen": "3"}
 
-// Run builds a client⇄server lab with net.ipv4.tcp_fastopen=3, flushes the
-// client's cookie cache, runs the Fast Open connections and then the plain
-// ones, and checks the clocks, two captures (client and server side) and
+// Run builds a client⇄server lab with net.ipv4.tcp_fastopen=3, warms the
+// link up with one uncaptured plain exchange, starts captures on both ends,
+// flushes the client's cookie cache, runs the Fast Open connections and
+// then the plain ones, and checks the clocks, two captures (client and server side) and
 // the kernel's witnesses (TCP_INFO, TcpExt counters) against the model.
 func (e *FastOpen) Run(ctx context.Context, p Plan) (*Result, error) {
 	if err := e.Validate(); err != nil {
@@ -70,15 +72,21 @@ func (e *FastOpen) Run(ctx context.Context, p Plan) (*Result, error) {
 	if err := requireFastOpen(b); err != nil {
 		return nil, err
 	}
-	if err := b.Capture(b.Client, b.ClientIf); err != nil {
-		return nil, err
+	var srvCap *capture.Capture
+	defer func() {
+		if srvCap != nil {
+			srvCap.Stop()
+		}
+	}()
+	startCaptures := func() error {
+		if err := b.Capture(b.Client, b.ClientIf); err != nil {
+			return err
+		}
+		var err error
+		srvCap, err = tfoOpenCapture(b.Server, b.ServerIf)
+		return err
 	}
-	srvCap, err := tfoOpenCapture(b.Server, b.ServerIf)
-	if err != nil {
-		return nil, err
-	}
-	defer srvCap.Stop()
-	run, err := e.drive(ctx, b, p)
+	run, err := e.drive(ctx, b, p, startCaptures)
 	if err != nil {
 		return nil, err
 	}

@@ -103,9 +103,12 @@ type tfoRun struct {
 const tfoPort = 8080
 
 // drive serves HTTP behind a Fast Open listener in the server namespace and
-// runs the client's connections from the client namespace: the cookie
-// cache flushed, then the Fast Open connections, then as many plain ones.
-func (e *FastOpen) drive(ctx context.Context, b *Bench, p Plan) (*tfoRun, error) {
+// runs the client's connections from the client namespace: one plain
+// exchange to warm up the link and both programs (the emulator's first
+// packet in a direction can be late by milliseconds), then startCaptures,
+// the cookie cache flushed, the Fast Open connections, and as many plain
+// ones.
+func (e *FastOpen) drive(ctx context.Context, b *Bench, p Plan, startCaptures func() error) (*tfoRun, error) {
 	run := &tfoRun{}
 	ctl := pinned(p)
 	server := netip.AddrPortFrom(b.ServerAddr, tfoPort)
@@ -127,6 +130,14 @@ func (e *FastOpen) drive(ctx context.Context, b *Bench, p Plan) (*tfoRun, error)
 	srv := &peer.Server{Config: peer.ServerConfig{NoKeepAlive: true}}
 	go srv.Serve(wl)
 	defer srv.Close()
+
+	if _, err := e.exchange(ctx, b, ctl, server, tfoStylePlain, 0); err != nil {
+		return nil, fmt.Errorf("tfo: warm-up exchange: %w", err)
+	}
+	time.Sleep(p.RTT + 5*time.Millisecond)
+	if err := startCaptures(); err != nil {
+		return nil, err
+	}
 
 	err = b.Client.Do(func() error {
 		var err error

@@ -28,7 +28,7 @@ type tfoWireConn struct {
 	ttfb           time.Duration // SYN → first response byte, at the client
 	respGap        time.Duration // SYN/ACK → first response byte, at the client
 
-	think          time.Duration // SYN/ACK → request at the client (0 when the request rode in the SYN)
+	think time.Duration // SYN/ACK → request at the client (0 when the request rode in the SYN)
 
 	srvFound         bool          // the flow's handshake and response are in the server-side capture
 	serverTime       time.Duration // request's arrival → response's departure, at the server
