@@ -151,8 +151,7 @@ func (ka *KeepAlive) fetch(ctx context.Context, b *Bench, p Plan, sc *kaScenario
 	}
 	c.Close()
 	sc.client = c.Conns()
-	time.Sleep(p.RTT + 20*time.Millisecond)
-	sc.server = srv.Conns()
+	sc.server = plServerClosed(srv, p)
 	return nil
 }
 
@@ -206,14 +205,14 @@ func (ka *KeepAlive) idle(ctx context.Context, b *Bench, p Plan, sc *kaScenario,
 	if err := nc.Close(); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("close: %w", err)
 	}
-	time.Sleep(p.RTT + 20*time.Millisecond)
+	sc.server = plServerClosed(srv, p)
+	time.Sleep(p.RTT/2 + 10*time.Millisecond) // the client's last ACK crosses
 	if sc.serverTW, err = kaTimeWait(b.Server.Do, sc.port, true); err != nil {
 		return err
 	}
 	if sc.clientTW, err = kaTimeWait(b.Client.Do, sc.port, false); err != nil {
 		return err
 	}
-	sc.server = srv.Conns()
 	return nil
 }
 

@@ -251,10 +251,30 @@ func (pl *PageLoad) load(ctx context.Context, b *Bench, p Plan, s peer.Strategy,
 	c.Close()
 	run.timings = c.Timings()
 	run.client = c.Conns()
-	// Let the closes cross the link before the next strategy starts.
-	time.Sleep(p.RTT + 20*time.Millisecond)
-	run.server = srv.Conns()
+	run.server = plServerClosed(srv, p)
+	// Let the last ACKs cross the link before the next strategy starts.
+	time.Sleep(p.RTT/2 + 10*time.Millisecond)
 	return run, nil
+}
+
+// plServerClosed waits until the server has closed every connection it
+// accepted (the closes cross the link, and a graceful close reads to the
+// peer's FIN), up to 2 s + 10 RTT, and returns its records.
+func plServerClosed(srv *peer.Server, p Plan) []peer.ConnRecord {
+	end := time.Now().Add(2*time.Second + 10*p.RTT)
+	for {
+		recs := srv.Conns()
+		open := 0
+		for _, c := range recs {
+			if c.Closed.IsZero() {
+				open++
+			}
+		}
+		if open == 0 || time.Now().After(end) {
+			return recs
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // plEstablished counts the ESTABLISHED sockets of ns whose local port is

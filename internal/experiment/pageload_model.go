@@ -17,8 +17,9 @@ import (
 // bytes may be crossing the link. The timeline has one FIFO bottleneck in the
 // server→client direction, serialising every packet (payload plus 52 bytes of
 // IP, TCP and timestamp headers) at the link rate; each direction adds half
-// the RTT. The client→server direction carries only small requests and is
-// never the bottleneck.
+// the RTT. The client→server direction is a FIFO too, for SYNs and requests
+// in the order the client sends them (ACKs are left out: they are small and
+// never the bottleneck).
 
 // Wire constants of the model.
 const (
@@ -98,6 +99,7 @@ type plSim struct {
 	events   plEvents
 	seq      int
 	linkFree time.Duration // when the server→client link finishes its queue
+	upFree   time.Duration // … and the client→server one
 	first    []time.Duration
 	done     []time.Duration
 	opened   int
@@ -215,35 +217,39 @@ func (s *plSim) down(n int) time.Duration {
 	return s.linkFree
 }
 
+// up queues n bytes on the client→server link now and returns when they
+// have left it.
+func (s *plSim) up(n int) time.Duration {
+	start := max(s.now, s.upFree)
+	s.upFree = start + s.tx(n)
+	return s.upFree
+}
+
 // open runs a handshake from now: the SYN crosses, the SYN/ACK queues on
 // the bottleneck and crosses back; then connected runs at the client.
 func (s *plSim) open(connected func(c *plConn)) {
 	s.opened++
 	c := &plConn{cwnd: plInitCwnd}
 	half := s.p.rtt / 2
-	s.at(s.now+s.tx(plSYNBytes)+half, func() {
+	s.at(s.up(plSYNBytes)+half, func() {
 		end := s.down(plSYNBytes)
 		s.at(end+half, func() { connected(c) })
 	})
 }
 
-// request sends requests on c now; the server answers them in order as soon
-// as they arrive.
+// request sends requests on c now, one after the other; the server answers
+// each as soon as it arrives, in order.
 func (s *plSim) request(c *plConn, reqs ...int) {
-	up := time.Duration(0)
-	for range reqs {
-		up += s.tx(plReqBytes + plHeaderB)
-	}
-	s.at(s.now+up+s.p.rtt/2, func() {
-		for _, r := range reqs {
-			size := s.p.objBytes
-			if r == 0 {
-				size = s.p.docBytes
-			}
-			c.queue = append(c.queue, plPackets(size, r)...)
+	for _, r := range reqs {
+		size := s.p.objBytes
+		if r == 0 {
+			size = s.p.docBytes
 		}
-		s.pump(c)
-	})
+		s.at(s.up(plReqBytes+plHeaderB)+s.p.rtt/2, func() {
+			c.queue = append(c.queue, plPackets(size, r)...)
+			s.pump(c)
+		})
+	}
 }
 
 // plPackets splits a response of size bytes into packets: one write per

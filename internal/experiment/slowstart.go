@@ -86,16 +86,19 @@ func (s *SlowStart) Run(ctx context.Context, p Plan) (*Result, error) {
 		missed []string
 	)
 	limit := ssLateLimit(p.RTT)
+	began := time.Now()
 	for attempt := 1; ; attempt++ {
 		var cstats capture.Stats
 		var err error
+		start := time.Now()
 		b, run, pkts, cstats, err = s.attempt(ctx, p, size)
 		if err != nil {
 			return nil, err
 		}
 		late = ssLinkLate(b)
 		r.Metric("capture_kernel_drops", float64(cstats.KernelDrops))
-		if late <= limit || attempt == ssAttempts {
+		budgetLeft := time.Since(began)+time.Since(start) <= ssRetryBudget
+		if late <= limit || attempt == ssAttempts || !budgetLeft {
 			r.Metric("attempts", float64(attempt))
 			break
 		}
@@ -130,8 +133,12 @@ func (s *SlowStart) Run(ctx context.Context, p Plan) (*Result, error) {
 }
 
 // ssAttempts is how many times the experiment runs before it accepts a run
-// in which the link emulator fell behind.
-const ssAttempts = 3
+// in which the link emulator fell behind; it stops repeating once another
+// attempt would end after ssRetryBudget.
+const (
+	ssAttempts    = 3
+	ssRetryBudget = 40 * time.Second
+)
 
 // ssLateLimit is how late the emulator may deliver a packet before a run is
 // repeated: a stall of RTT/2 splits a round, and the timing checks allow a

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tcplab/tcplab/internal/labtest"
+	"github.com/tcplab/tcplab/sockopt"
 )
 
 // TestSlowStartVerdicts runs the experiment at two settings of the brief —
@@ -203,5 +204,45 @@ func TestSSRoundsRange(t *testing.T) {
 	a, b := ssRoundsRange(p, 3000, lo, hi)
 	if a >= b || a < 10 {
 		t.Errorf("cubic: rounds %d–%d for 3000 segments: want a range of more than 10", a, b)
+	}
+}
+
+// TestSSChecksCanFail feeds the checks wire and kernel records that break
+// the model and requires them to fail, and good ones to pass.
+func TestSSChecksCanFail(t *testing.T) {
+	p := DefaultPlan()
+	m := ssModelView{doubling: []int{2, 3}, cold: ssSim{Flights: []int{10, 20, 40}}, clean: 100}
+	for _, tc := range []struct {
+		flights []int
+		pass    bool
+	}{
+		{[]int{10, 20, 40}, true},
+		{[]int{10, 20, 38}, true},  // ×1.9
+		{[]int{10, 20, 25}, false}, // a round split by a stall
+		{[]int{10, 20}, false},     // a round missing
+	} {
+		r := &Result{}
+		(&SlowStart{}).checkDoubling(r, p, m, ssWirePhase{found: true, flights: tc.flights})
+		if len(r.Checks) != 1 || r.Checks[0].Pass != tc.pass {
+			t.Errorf("flights %v: checks %+v, want one with pass=%v", tc.flights, r.Checks, tc.pass)
+		}
+	}
+
+	info := func(rwnd, busy time.Duration) *sockopt.TCPInfo {
+		return &sockopt.TCPInfo{RwndLimited: rwnd, BusyTime: busy}
+	}
+	run := &ssRun{phases: []*ssPhase{
+		{ssPhaseSpec: ssPhaseSpec{name: "cold"}, atWrite: info(0, 0), end: info(24*time.Millisecond, 100*time.Millisecond)},
+	}}
+	r := &Result{}
+	(&SlowStart{}).checkCwndLimited(r, run)
+	if len(r.Checks) != 1 || r.Checks[0].Pass {
+		t.Errorf("24 ms limited by the receiver's window passed: %+v", r.Checks)
+	}
+	run.phases[0].end = info(0, 100*time.Millisecond)
+	r = &Result{}
+	(&SlowStart{}).checkCwndLimited(r, run)
+	if len(r.Checks) != 1 || !r.Checks[0].Pass {
+		t.Errorf("a cwnd-limited transfer failed: %+v", r.Checks)
 	}
 }

@@ -250,11 +250,11 @@ func (e *FastOpen) checkLater(r *Result, run *tfoRun, w tfoWire, reqLen int) {
 	}
 	r.Check("server-first-flight",
 		"C6: data flows during the handshake: the server answers in its first flight, before the handshake completes",
-		fmt.Sprintf("server-side capture: the response leaves before the client's ACK of the SYN/ACK arrives on %d of %d Fast Open connections, and after it on %d of %d plain ones",
-			n, n, len(w.plain), len(w.plain)),
+		fmt.Sprintf("server-side capture: the response leaves before the client's ACK of the SYN/ACK arrives on most (> half) of the %d Fast Open connections — "+
+			"a server busier than one RTT misses it — and after it on all %d plain ones", n, len(w.plain)),
 		fmt.Sprintf("Fast Open %d of %d (ACK arrived after the response by %s ms); plain %d of %d",
 			firstFlight, n, strings.Join(leads, ", "), plainLate, len(w.plain)),
-		firstFlight == n && plainLate == len(w.plain))
+		2*firstFlight > n && plainLate == len(w.plain))
 
 	plainOK := 0
 	for i, c := range run.plain {

@@ -15,6 +15,10 @@
 // Bernoulli loss process or when too many packets wait for the serialiser
 // (tail drop). The scheduling core (Pipe, LossDrop) is pure and separate
 // from the packet I/O (PacketIO), so other transports can be plugged in.
+// Where TUN devices cannot be made (root of a user namespace, which is what
+// tcplab runs as without root, may not open /dev/net/tun), each end is a
+// veth whose peer lives in a wire namespace, and the same relay moves the
+// frames between the two wire ends through AF_PACKET sockets (KindVeth).
 // Where the kernel has netem and the caller asks for it, a link is a veth
 // pair with a netem qdisc on each end instead.
 //

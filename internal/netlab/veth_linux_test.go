@@ -2,11 +2,15 @@ package netlab
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"io"
 	"net"
 	"net/netip"
+	"os"
+	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -324,4 +328,59 @@ func neighboursIn(t *testing.T, ns *NS, name string) map[string]net.HardwareAddr
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestVethCloseLeavesNothing builds and closes 30 veth labs and checks that
+// no descriptor, ring mapping, namespace thread, GOMAXPROCS change or spin
+// slot is left behind: with nothing holding them, the wire namespaces and
+// their veth pairs are gone.
+func TestVethCloseLeavesNothing(t *testing.T) {
+	labtest.RequirePriv(t)
+	procsBefore := runtime.GOMAXPROCS(0)
+	before := openFds(t)
+	mapsBefore := socketMappings(t)
+	for i := range 30 {
+		l, err := New(context.Background(), Config{Name: "leak", Topology: ClientProxyServer, Link: LinkConfig{Kind: KindVeth, Delay: time.Millisecond}})
+		if err != nil {
+			t.Fatalf("lab %d: %v", i, err)
+		}
+		ino, err := l.Client.inode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Close(); err != nil {
+			t.Fatalf("lab %d: Close: %v", i, err)
+		}
+		if i%10 == 0 {
+			assertNoThreadIn(t, ino)
+		}
+	}
+	after := openFds(t)
+	for fd, target := range after {
+		if before[fd] != target && (strings.HasPrefix(target, "net:") || strings.Contains(target, "eventfd") || strings.HasPrefix(target, "socket:")) {
+			t.Errorf("descriptor %s → %s left open", fd, target)
+		}
+	}
+	if n := socketMappings(t); n != mapsBefore {
+		t.Errorf("%d socket mappings (rings) before the labs, %d after", mapsBefore, n)
+	}
+	if got := runtime.GOMAXPROCS(0); got != procsBefore {
+		t.Errorf("GOMAXPROCS %d after the labs closed, was %d", got, procsBefore)
+	}
+	if n := spinners.Load(); n != 0 {
+		t.Errorf("%d relay spin slots still taken", n)
+	}
+}
+
+// TestVethLabOnlyWhereAsked checks that a lab whose Kind is empty takes TUN
+// where /dev/net/tun opens (as root) and that an explicit veth kind is kept
+// for every link of a proxy lab.
+func TestVethLabOnlyWhereAsked(t *testing.T) {
+	l := newTestLab(t, Config{})
+	if want := defaultKind(); l.Links[0].Kind() != want {
+		t.Errorf("default link kind %q, want %q", l.Links[0].Kind(), want)
+	}
+	if os.Geteuid() == 0 && !InUserNS() && l.Links[0].Kind() != KindTUN {
+		t.Errorf("root got a %q link by default, want tun", l.Links[0].Kind())
+	}
 }
