@@ -20,7 +20,7 @@ func planFlags() []cli.Flag {
 		&cli.IntFlag{Name: "queue", Value: d.Queue, Usage: "packets the link holds before it drops at the tail"},
 		&cli.Int64Flag{Name: "seed", Value: d.Seed, Usage: "seed of the loss process: same seed, same drops"},
 		&cli.StringFlag{Name: "cc", Value: d.CC, Usage: "congestion control pinned on every socket: reno, cubic or bbr"},
-		&cli.StringFlag{Name: "link", Value: d.Link, Usage: "link emulation: tun (userspace emulator) or netem (only where the kernel has it)"},
+		&cli.StringFlag{Name: "link", Value: d.Link, Usage: "link emulation: tun (userspace emulator over TUN devices), veth (the emulator bridging veth pairs; used without root) or netem (only where the kernel has it)"},
 		&cli.StringFlag{Name: "out", Value: d.OutDir, Usage: "directory for artifacts (pcapng, SVG)"},
 		&cli.StringFlag{Name: "pcap", Usage: "write the annotated capture to this pcapng file (default <out>/<experiment>.pcapng)"},
 		&cli.BoolFlag{Name: "json", Usage: "print the result as JSON (the contract of DESIGN.md)"},

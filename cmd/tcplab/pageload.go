@@ -15,7 +15,7 @@ func init() {
 			&cli.IntFlag{Name: "objects", Value: d.Objects, Usage: "objects the page's document references (2 to 64)"},
 			&cli.IntFlag{Name: "size", Value: d.Size, Usage: "bytes per object in the latency-bound round"},
 			&cli.IntFlag{Name: "parallel", Value: d.Parallel, Usage: "connections at once in the parallel strategies (2 to 16)"},
-			&cli.IntFlag{Name: "repeats", Value: d.Repeats, Usage: "loads per strategy and round, the fastest checked against the model (1 to 5; 0 = 2 below 100ms RTT, else 1)"},
+			&cli.IntFlag{Name: "repeats", Value: d.Repeats, Usage: "loads per strategy and round, the fastest checked against the model (1 to 5; 0 = by RTT: more where round trips are short)"},
 			&cli.StringFlag{Name: "bw-rate", Value: fmt.Sprint(d.BandwidthRate), Usage: "link rate of the bandwidth-bound round, e.g. 2mbit (--rate overrides it)"},
 			&cli.IntFlag{Name: "bw-size", Value: d.BandwidthSize, Usage: "bytes per object in the bandwidth-bound round; 0 = two RTTs' worth at the rate, at least 32 KiB"},
 		},

@@ -15,8 +15,8 @@ import (
 // namespace of its own, where tcplab is root and builds its labs with veth
 // links (netlab.ReexecInUserNS); the run's exit status is the child's, and a
 // kernel that refuses user namespaces gets exit 2 and one sentence saying
-// what is missing. `tcplab lab up` is refused without real root: a named
-// lab lives in the host's /run/netns. Everything else (wire parse, analyze,
+// what is missing. `tcplab lab up` and `lab down` are refused without real
+// root: a named lab lives in the host's /run/netns. Everything else (wire parse, analyze,
 // probe, help) runs as it is. It reports whether it handled the run and
 // the exit status then.
 func bootstrap(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, bool) {
@@ -27,8 +27,8 @@ func bootstrap(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, b
 	switch {
 	case wantsHelp(args):
 		return 0, false
-	case cmd == "lab" && sub == "up" && (os.Geteuid() != 0 || netlab.InOwnUserNS()):
-		fmt.Fprintln(stderr, "tcplab lab up: a named lab is bind-mounted in the host's /run/netns for ip netns exec, which only root can do (a user namespace cannot): run it with sudo; the experiments themselves run without root")
+	case cmd == "lab" && (sub == "up" || sub == "down") && (os.Geteuid() != 0 || netlab.InOwnUserNS()):
+		fmt.Fprintf(stderr, "tcplab lab %s: a named lab is bind-mounted in the host's /run/netns for ip netns exec, which only root can do (a user namespace cannot): run it with sudo; the experiments themselves run without root\n", sub)
 		return exitCannotRun, true
 	case os.Geteuid() == 0 || !buildsLabs(cmd):
 		return 0, false

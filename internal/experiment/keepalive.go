@@ -103,6 +103,7 @@ func (ka *KeepAlive) Run(ctx context.Context, p Plan) (*Result, error) {
 	}
 	b.RecordEnv(r)
 	b.RecordLinkStats(r)
+	plLateStats(r, b, "")
 	r.Metric("capture_kernel_drops", float64(cstats.KernelDrops))
 	ka.observe(scs, pkts)
 	ka.check(r, p, scs)

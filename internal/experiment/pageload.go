@@ -24,8 +24,10 @@ type PageLoad struct {
 	Parallel int // connections at once in the parallel strategies
 	// Repeats is the number of loads per strategy and round; the timing
 	// checks read the fastest, the others are checked for their structure.
-	// 0 picks 2 below an RTT of 100 ms, where a few milliseconds of a busy
-	// machine matter, and 1 above.
+	// 0 picks by RTT, since a busy machine's scheduling delays of a few
+	// milliseconds matter most where round trips are short: in the
+	// latency-bound round 3 below 50 ms, 2 below 100 ms, else 1; in the
+	// bandwidth-bound round 2 below 100 ms, else 1.
 	Repeats int
 
 	// BandwidthRate is the link rate of the bandwidth-bound round in bit/s,
@@ -42,11 +44,13 @@ func NewPageLoad() *PageLoad {
 	return &PageLoad{Objects: 8, Size: 2048, Parallel: 4, BandwidthRate: 2_000_000}
 }
 
-// repeats is the number of loads per strategy under plan p.
-func (pl *PageLoad) repeats(p Plan) int {
+// repeats is the number of loads per strategy in a round under plan p.
+func (pl *PageLoad) repeats(p Plan, round string) int {
 	switch {
 	case pl.Repeats > 0:
 		return pl.Repeats
+	case round == plLatency && p.RTT < 50*time.Millisecond:
+		return 3
 	case p.RTT < 100*time.Millisecond:
 		return 2
 	}
@@ -113,7 +117,8 @@ func (pl *PageLoad) params(p Plan) map[string]any {
 		"objects":                pl.Objects,
 		"object_bytes":           pl.Size,
 		"parallel":               pl.Parallel,
-		"repeats":                pl.repeats(p),
+		"latency_repeats":        pl.repeats(p, plLatency),
+		"bandwidth_repeats":      pl.repeats(p, plBandwidth),
 		"latency_round_rate_bps": 0,
 		"bandwidth_rate_bps":     rs[1].rateBps,
 		"bandwidth_object_bytes": rs[1].size,

@@ -10,15 +10,20 @@ import (
 	"github.com/tcplab/tcplab/internal/peer"
 )
 
-// plTol is the tolerance of a strategy's time against the model: 10% of the
-// model plus 3 ms per RTT round on its critical path. On an idle machine
-// the emulated link and the peers add about 1 ms per round trip (measured:
-// 18.5 RTT for the model's 18 at 40 ms); each round trip wakes four threads
-// — the relay in each direction, the server, the client — and on a busy
-// 2-core machine each wake-up can wait a millisecond or more for a CPU. The
-// 10% covers the model's approximation of the ACK clock when several
-// connections share one bottleneck.
-func plTol(run *plRun) float64 { return 0.10*ms(run.model.total) + 3*run.rounds }
+// plTol is the tolerance of a strategy's time against the model.
+func plTol(run *plRun) float64 { return plTolerance(ms(run.model.total), run.rounds) }
+
+// plTolerance is 15% of the model plus 3 ms per RTT round on the critical
+// path. On an idle machine the emulated link and the peers add about 1 ms
+// per round trip (measured: 18.5 RTT for the model's 18 at 40 ms), and the
+// model's ACK clock on a shared bottleneck is within a few percent of the
+// wire. Each round trip wakes four threads — the relay in each direction,
+// the server, the client — and each new connection a few more (the dial
+// inside the namespace, the accept, both closes); on a busy 2-core machine
+// every wake-up can wait a millisecond or more for a CPU, which the 3 ms per
+// round and half of the 15% absorb. Fastest-of-n loads remove most of the
+// rest. The strategies differ by far more: serial 18 RTT, parallel 6.
+func plTolerance(modelMs, rounds float64) float64 { return 0.15*modelMs + 3*rounds }
 
 // plMetricPrefix is "" for the latency round and "bandwidth_" for the other.
 func plMetricPrefix(round string) string {
@@ -338,7 +343,12 @@ func (pl *PageLoad) checkBandwidth(r *Result, lat, bw *plRound) {
 	k := min(pl.Parallel, pl.Objects)
 	fp, fq := plShowing(pp, k, false), plShowing(pipe, k, false)
 	mp, mq := plShowing(pp, k, true), plShowing(pipe, k, true)
-	limit := math.Min(mp/mq+0.15, 0.75)
+	// Whether the reused connection's response or the new connections'
+	// SYN/ACKs reach the bottleneck first is a race of a fraction of a
+	// millisecond (the model sends the request first); it moves the ratio
+	// by up to 0.15, so the bound is the model's ratio + 0.15, at least
+	// 0.8 and at most 0.9.
+	limit := math.Min(math.Max(mp/mq+0.15, 0.8), 0.9)
 	totalRatio, totalModel := ms(pp.total)/ms(pipe.total), ms(pp.model.total)/ms(pipe.model.total)
 	r.Metric("bandwidth_showing_ms_persistent_parallel", fp)
 	r.Metric("bandwidth_showing_ms_pipelined", fq)
@@ -387,7 +397,7 @@ func (pl *PageLoad) model(r *Result, p Plan, lat, bw *plRound) {
 		"per RTT; each response is sent as its own packets) and the page's bytes at the link rate. Latency-bound round (no rate limit, "+
 		"%d-byte objects), in RTTs: %s. Bandwidth-bound round (%s, %d-byte objects, the page's bytes take %.0f ms): %s. "+
 		"The terms are evaluated on a timeline with one FIFO bottleneck toward the client, since parallel connections overlap them. "+
-		"Tolerance ±(10%% + 3 ms per RTT round).",
+		"Tolerance ±(15%% + 3 ms per RTT round).",
 		n, p.RTT, k, lat.spec.size, strings.Join(parts, ", "), plRateName(bw.spec.rateBps), bw.spec.size,
 		ms(bw.runs[0].params.transferTime()), strings.Join(bparts, ", "))
 }

@@ -22,10 +22,9 @@ type plRound struct {
 	// runs holds the fastest load of each strategy, in strategy order: the
 	// one least disturbed by anything else the machine was doing, since
 	// disturbances only add time.
-	runs     []*plRun
-	pkts     []capture.Packet
-	docBytes int           // the document's response, as the model counts it
-	wireRTT  time.Duration // median SYN → SYN/ACK on the capture
+	runs    []*plRun
+	pkts    []capture.Packet
+	wireRTT time.Duration // median SYN → SYN/ACK on the capture
 }
 
 // plRun is one strategy's load of the page.
@@ -77,13 +76,13 @@ func (pl *PageLoad) runRound(ctx context.Context, p Plan, spec plRoundSpec, r *R
 	if err := b.Capture(b.Client, b.ClientIf); err != nil {
 		return nil, err
 	}
-	rd := &plRound{spec: spec, docBytes: plDocBytes(pl.Objects, spec.size)}
+	rd := &plRound{spec: spec}
 	if err := pl.warmUp(ctx, b, p); err != nil {
 		return nil, fmt.Errorf("pageload: %s round: warm-up: %w", spec.name, err)
 	}
 	// The repeats alternate the strategies, so that a burst of load on the
 	// machine does not spoil every load of one strategy.
-	for rep := range pl.repeats(p) {
+	for rep := range pl.repeats(p, spec.name) {
 		for i, s := range pl.strategies() {
 			if err := ctx.Err(); err != nil {
 				return nil, err
@@ -147,6 +146,19 @@ func plLinkStats(r *Result, b *Bench, round string) {
 		for dir, d := range l.Stats().Dirs() {
 			r.Metric(fmt.Sprintf("%s_link_%s_forwarded", round, dir), float64(d.Forwarded))
 			r.Metric(fmt.Sprintf("%s_link_%s_dropped", round, dir), float64(d.DroppedQueue+d.DroppedLoss+d.DeviceDropped))
+		}
+	}
+	plLateStats(r, b, round+"_")
+}
+
+// plLateStats records how late the emulator delivered packets (99th
+// percentile and worst, per direction): the first thing to read when a
+// timing check fails on a busy machine.
+func plLateStats(r *Result, b *Bench, prefix string) {
+	for _, l := range b.Links {
+		for dir, d := range l.Stats().Dirs() {
+			r.Metric(fmt.Sprintf("%slink_%s_late_p99_ms", prefix, dir), ms(d.LateP99))
+			r.Metric(fmt.Sprintf("%slink_%s_late_max_ms", prefix, dir), ms(d.LateMax))
 		}
 	}
 }

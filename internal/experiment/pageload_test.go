@@ -22,18 +22,18 @@ import (
 func TestPageLoadVerdicts(t *testing.T) {
 	labtest.RequirePriv(t)
 	for _, tc := range []struct {
-		rtt            time.Duration
-		objects, conns int
+		rtt                     time.Duration
+		objects, conns, bwBytes int
 	}{
-		{10 * time.Millisecond, 8, 4},
-		{80 * time.Millisecond, 6, 3}, // a smaller page keeps the long RTT's run short
+		{10 * time.Millisecond, 8, 4, 0},
+		{80 * time.Millisecond, 6, 3, 32 << 10}, // a smaller page keeps the long RTT's run short
 	} {
 		t.Run(tc.rtt.String(), func(t *testing.T) {
 			p := DefaultPlan()
 			p.RTT = tc.rtt
 			p.OutDir = t.TempDir()
 			pl := NewPageLoad()
-			pl.Objects, pl.Parallel = tc.objects, tc.conns
+			pl.Objects, pl.Parallel, pl.BandwidthSize = tc.objects, tc.conns, tc.bwBytes
 			res, err := pl.Run(context.Background(), p)
 			if err != nil {
 				t.Fatal(err)

@@ -14,7 +14,7 @@ type Plan struct {
 	Queue   int           // packets the link may hold before it drops at the tail
 	Seed    int64         // seed of the loss process: same seed, same drops
 	CC      string        // congestion control pinned on every socket (TCP_CONGESTION)
-	Link    string        // "tun" (userspace emulator) or "netem"
+	Link    string        // "tun" (userspace emulator over TUN), "veth" (the same emulator bridging veths, for unprivileged runs) or "netem"
 	OutDir  string        // directory for artifacts (pcapng, SVG)
 	Pcap    string        // pcapng path; "" = OutDir/<experiment>.pcapng
 }
@@ -49,9 +49,9 @@ func (p Plan) Validate() error {
 		return fmt.Errorf("--cc %q: want reno, cubic or bbr", p.CC)
 	}
 	switch p.Link {
-	case "tun", "netem":
+	case "tun", "veth", "netem":
 	default:
-		return fmt.Errorf("--link %q: want tun or netem", p.Link)
+		return fmt.Errorf("--link %q: want tun, veth or netem", p.Link)
 	}
 	return nil
 }

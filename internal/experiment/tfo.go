@@ -100,6 +100,7 @@ func (e *FastOpen) Run(ctx context.Context, p Plan) (*Result, error) {
 	}
 	b.RecordEnv(r)
 	b.RecordLinkStats(r)
+	tfoRecordLateness(r, b)
 	r.Metric("capture_kernel_drops", float64(cstats.KernelDrops+sstats.KernelDrops))
 	w := observeFastOpen(run, pkts, srvPkts)
 	e.check(r, p, run, w)
@@ -130,4 +131,17 @@ func requireFastOpen(b *Bench) error {
 		return err
 	}
 	return probe("server", b.Server, tfo.HaveServer)
+}
+
+// tfoRecordLateness adds how late the emulator delivered packets after they
+// were due (its own account): the timing checks' error budget.
+func tfoRecordLateness(r *Result, b *Bench) {
+	if len(b.Links) == 0 {
+		return
+	}
+	st := b.Links[0].Stats()
+	for dir, d := range st.Dirs() {
+		r.Metric("link_"+dir+"_late_p99_ms", ms(d.LateP99))
+		r.Metric("link_"+dir+"_late_max_ms", ms(d.LateMax))
+	}
 }

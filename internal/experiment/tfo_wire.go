@@ -22,6 +22,7 @@ type tfoWireConn struct {
 	cookieGranted  []byte // the cookie the SYN/ACK granted
 	synAckAcksData bool   // the SYN/ACK's ack covers the SYN and all its data
 	synTS, ackTS   bool   // timestamps option on the SYN and on the SYN/ACK
+	synAckData     int    // payload bytes of the SYN/ACK
 	reqInSYN       bool   // the request's first byte rode in the SYN
 	reqAfterHS     bool   // the request's first byte came in a later segment, after the SYN/ACK
 	rtt            time.Duration
@@ -103,6 +104,7 @@ func readTFOFlow(c *tfoConn, f, sf *analyze.Flow, cli, srv []capture.Packet) tfo
 	}
 	w.synAckAcksData = hs.SYNDataAcked
 	w.synTS, w.ackTS = hs.ClientOpts.HasTS, hs.ServerOpts.HasTS
+	w.synAckData = hs.SYNACK.Payload
 	w.rtt = hs.RTT
 
 	label := tfoLabel(c)
@@ -165,7 +167,7 @@ func tfoReadServerSide(w *tfoWireConn, c *tfoConn, sf *analyze.Flow, srv []captu
 		note(srv, &req[0], fmt.Sprintf("%s request (%d bytes) arrives after the handshake", label, req[0].Payload))
 	}
 	if hs.ACK.Payload == 0 {
-		note(srv, hs.ACK, fmt.Sprintf("%s ACK of the SYN/ACK arrives, 1 RTT after the SYN/ACK left", label))
+		note(srv, hs.ACK, fmt.Sprintf("%s ACK of the SYN/ACK arrives, %.2f ms (1 RTT) after the SYN/ACK left", label, ms(hs.ACK.Time.Sub(hs.SYNACK.Time))))
 	}
 }
 
@@ -191,7 +193,7 @@ func tfoSynCarries(hs analyze.Handshake) string {
 func tfoSynAckCarries(hs analyze.Handshake) string {
 	var parts []string
 	if t := hs.ServerOpts.TFO; t != nil {
-		parts = append(parts, fmt.Sprintf("grants a %d-byte cookie %s", len(t.Cookie), hex.EncodeToString(t.Cookie)))
+		parts = append(parts, fmt.Sprintf("grants a cookie of %d bytes, %s", len(t.Cookie), hex.EncodeToString(t.Cookie)))
 	}
 	switch {
 	case hs.SYNDataAcked:

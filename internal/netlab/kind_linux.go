@@ -3,6 +3,7 @@ package netlab
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -86,13 +87,17 @@ func HaveVeth() error {
 	})
 }
 
-// privilegeHint says how to get the privilege a refused operation lacked:
-// inside a user namespace the kernel or a security policy refused what the
-// namespace's root should have been allowed, elsewhere the process is not
-// root.
+// privilegeHint says how to get the privilege a refused operation lacked.
+// Inside a user namespace the kernel or a security policy refused what the
+// namespace's root should have been allowed; root of the initial namespace
+// was refused by a container or policy that withholds capabilities; anyone
+// else is simply not root.
 func privilegeHint() string {
-	if InUserNS() {
+	switch {
+	case InUserNS():
 		return "the user namespace tcplab runs in is restricted (an AppArmor, SELinux or seccomp policy, or a container runtime, denies what its root may do): run tcplab with sudo, or lift the restriction (on Ubuntu: sysctl kernel.apparmor_restrict_unprivileged_userns=0)"
+	case os.Geteuid() == 0:
+		return "root was refused it, so a container or security policy withholds CAP_SYS_ADMIN or CAP_NET_ADMIN: run tcplab outside it, or grant those capabilities"
 	}
-	return "run tcplab as root (sudo)"
+	return "run tcplab as root (sudo), or without sudo where unprivileged user namespaces are allowed"
 }

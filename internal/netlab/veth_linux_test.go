@@ -260,9 +260,14 @@ func TestVethProxyTopology(t *testing.T) {
 
 func TestChooseKind(t *testing.T) {
 	labtest.RequirePriv(t)
+	// Root gets TUN; root of a user namespace cannot open /dev/net/tun and
+	// falls back to veth.
 	kind, err := ChooseKind("")
-	if err != nil || kind != KindTUN {
-		t.Errorf("ChooseKind(\"\") as root = %q, %v; want %q", kind, err, KindTUN)
+	if want := defaultKind(); err != nil || kind != want {
+		t.Errorf("ChooseKind(\"\") = %q, %v; want %q", kind, err, want)
+	}
+	if !InUserNS() && kind != KindTUN {
+		t.Errorf("ChooseKind(\"\") as root of the initial user namespace = %q, want %q", kind, KindTUN)
 	}
 	if kind, err := ChooseKind(KindVeth); err != nil || kind != KindVeth {
 		t.Errorf("ChooseKind(veth) = %q, %v", kind, err)
