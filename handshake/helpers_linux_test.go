@@ -4,10 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"runtime"
 	"testing"
 
-	"golang.org/x/sys/unix"
+	"github.com/tcplab/tcplab/handshake"
 )
 
 // pair dials a loopback connection from d to a listener made with lc and
@@ -67,46 +66,21 @@ func dialPair(lc *net.ListenConfig, d *net.Dialer) (client, server *net.TCPConn,
 	return c.(*net.TCPConn), r.c.(*net.TCPConn), nil
 }
 
-// inNetns runs fn on a goroutine whose thread has unshared into a new
-// network namespace with loopback up. The thread stays locked, so the
-// runtime discards it when the goroutine ends; the namespace dies with its
-// last socket.
-func inNetns(t *testing.T, fn func() error) {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread dies with the goroutine
-		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			done <- err
-			return
-		}
-		if err := loopbackUp(); err != nil {
-			done <- err
-			return
-		}
-		done <- fn()
-	}()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-}
-
-// loopbackUp sets IFF_UP on lo with SIOCSIFFLAGS.
-func loopbackUp() error {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+// negotiatedPair dials a pair with dialPair and returns what Negotiated
+// reads on each end; both conns are closed.
+func negotiatedPair(lc *net.ListenConfig, d *net.Dialer) (client, server handshake.Result, err error) {
+	c, s, err := dialPair(lc, d)
 	if err != nil {
-		return err
+		return client, server, err
 	}
-	defer unix.Close(fd)
-	ifr, err := unix.NewIfreq("lo")
-	if err != nil {
-		return err
+	defer c.Close()
+	defer s.Close()
+	client, cerr := handshake.Negotiated(c)
+	server, serr := handshake.Negotiated(s)
+	if cerr != nil || serr != nil {
+		return client, server, errorf("%v %v", cerr, serr)
 	}
-	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
-		return err
-	}
-	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
-	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
+	return client, server, nil
 }
 
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

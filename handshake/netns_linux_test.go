@@ -42,15 +42,9 @@ func TestNegotiatedFollowsSysctls(t *testing.T) {
 			return nil
 		}},
 	}
-	inNetns(t, func() error {
+	labtest.InFreshNetns(t, func() error {
 		// Baseline: the namespace's defaults (tcp_ecn=2 only answers ECN).
-		c, s, err := dialPair(sockopt.ListenConfig(), sockopt.Dialer())
-		if err != nil {
-			return err
-		}
-		cr, err := handshake.Negotiated(c)
-		c.Close()
-		s.Close()
+		cr, _, err := negotiatedPair(sockopt.ListenConfig(), sockopt.Dialer())
 		if err != nil {
 			return err
 		}
@@ -65,16 +59,9 @@ func TestNegotiatedFollowsSysctls(t *testing.T) {
 			if err := sockopt.WriteSysctl(tt.key, tt.value); err != nil {
 				return err
 			}
-			c, s, err := dialPair(sockopt.ListenConfig(), sockopt.Dialer())
+			cr, sr, err := negotiatedPair(sockopt.ListenConfig(), sockopt.Dialer())
 			if err != nil {
 				return err
-			}
-			cr, cerr := handshake.Negotiated(c)
-			sr, serr := handshake.Negotiated(s)
-			c.Close()
-			s.Close()
-			if cerr != nil || serr != nil {
-				return errorf("%v %v", cerr, serr)
 			}
 			if err := tt.check(cr, sr); err != nil {
 				return errorf("%s=%s: %w", tt.key, tt.value, err)
@@ -93,7 +80,7 @@ func TestNegotiatedFollowsSysctls(t *testing.T) {
 // server). The cookie cache is per namespace, so a fresh one starts empty.
 func TestNegotiatedFastOpen(t *testing.T) {
 	labtest.RequirePriv(t)
-	inNetns(t, func() error {
+	labtest.InFreshNetns(t, func() error {
 		if err := sockopt.WriteSysctl("net.ipv4.tcp_fastopen", "3"); err != nil {
 			return err
 		}
@@ -107,16 +94,9 @@ func TestNegotiatedFastOpen(t *testing.T) {
 			{true, true, handshake.FastOpenFailUnspec},
 		}
 		for i, w := range want {
-			c, s, err := dialPair(lc, d)
+			cr, sr, err := negotiatedPair(lc, d)
 			if err != nil {
 				return err
-			}
-			cr, cerr := handshake.Negotiated(c)
-			sr, serr := handshake.Negotiated(s)
-			c.Close()
-			s.Close()
-			if cerr != nil || serr != nil {
-				return errorf("%v %v", cerr, serr)
 			}
 			if cr.SynData != w.synData || cr.FastOpenFail != w.fail || sr.SynData != w.synData || sr.FastOpenChild != w.child {
 				return errorf("connection %d: client %v, server %v; want syn-data %v, fail %v, server child %v",

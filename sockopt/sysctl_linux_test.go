@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io/fs"
 	"net"
-	"runtime"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -46,7 +45,7 @@ func TestWriteSysctlInNetns(t *testing.T) {
 	if hostCC == "reno" {
 		want = "bbr"
 	}
-	inNetns(t, func() error {
+	labtest.InFreshNetns(t, func() error {
 		if err := sockopt.WriteSysctl("net.ipv4.tcp_fastopen", "3"); err != nil {
 			return err
 		}
@@ -75,46 +74,4 @@ func TestWriteSysctlInNetns(t *testing.T) {
 	if v, _ := sockopt.ReadSysctl("net.ipv4.tcp_fastopen"); v != hostTFO {
 		t.Errorf("host tcp_fastopen changed: %q -> %q", hostTFO, v)
 	}
-}
-
-// inNetns runs fn on a goroutine whose thread has unshared into a new
-// network namespace with loopback up. The thread stays locked, so the
-// runtime discards it when the goroutine ends and no other goroutine ever
-// runs in that namespace; the namespace dies with its last socket.
-func inNetns(t *testing.T, fn func() error) {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread dies with the goroutine
-		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			done <- err
-			return
-		}
-		if err := loopbackUp(); err != nil {
-			done <- err
-			return
-		}
-		done <- fn()
-	}()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-}
-
-// loopbackUp sets IFF_UP on lo with SIOCSIFFLAGS.
-func loopbackUp() error {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(fd)
-	ifr, err := unix.NewIfreq("lo")
-	if err != nil {
-		return err
-	}
-	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
-		return err
-	}
-	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
-	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
 }

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/tcplab/tcplab/internal/labtest"
 	"github.com/tcplab/tcplab/sockopt"
 )
 
@@ -72,7 +73,7 @@ func exchange(t *testing.T, c net.Conn, req []byte) Info {
 }
 
 func TestFastOpenCookieFlow(t *testing.T) {
-	enterNetns(t)
+	labtest.EnterFreshNetns(t)
 	if err := WriteMode(Client | Server); err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +198,7 @@ func sendtoExchange(t *testing.T, addr netip.AddrPort, req []byte) Info {
 }
 
 func TestProbes(t *testing.T) {
-	enterNetns(t)
+	labtest.EnterFreshNetns(t)
 	tests := []struct {
 		mode           Mode
 		client, server bool
@@ -243,7 +244,7 @@ func TestProbes(t *testing.T) {
 }
 
 func TestDialerNoCookie(t *testing.T) {
-	enterNetns(t)
+	labtest.EnterFreshNetns(t)
 	if err := WriteMode(Client | Server | ServerNoCookie); err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +281,7 @@ func TestDialerNoCookie(t *testing.T) {
 }
 
 func TestDialWithDataRefused(t *testing.T) {
-	enterNetns(t)
+	labtest.EnterFreshNetns(t)
 	if err := WriteMode(Client); err != nil {
 		t.Fatal(err)
 	}

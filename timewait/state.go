@@ -1,47 +1,25 @@
 package timewait
 
-import "strconv"
+import "github.com/tcplab/tcplab/sockopt"
 
 // State is a TCP state as the kernel numbers it (include/net/tcp_states.h),
 // the value of inet_diag_msg.idiag_state and of the "st" column of
-// /proc/net/tcp.
-type State uint8
+// /proc/net/tcp: the same numbers as tcpi_state, so the same type as
+// sockopt's, with its names ("TIME_WAIT").
+type State = sockopt.TCPState
 
 // The TCP states of include/net/tcp_states.h.
 const (
-	StateEstablished State = 1 + iota
-	StateSynSent
-	StateSynRecv
-	StateFinWait1
-	StateFinWait2
-	StateTimeWait
-	StateClose
-	StateCloseWait
-	StateLastAck
-	StateListen
-	StateClosing
-	StateNewSynRecv
+	StateEstablished = sockopt.StateEstablished
+	StateSynSent     = sockopt.StateSynSent
+	StateSynRecv     = sockopt.StateSynRecv
+	StateFinWait1    = sockopt.StateFinWait1
+	StateFinWait2    = sockopt.StateFinWait2
+	StateTimeWait    = sockopt.StateTimeWait
+	StateClose       = sockopt.StateClose
+	StateCloseWait   = sockopt.StateCloseWait
+	StateLastAck     = sockopt.StateLastAck
+	StateListen      = sockopt.StateListen
+	StateClosing     = sockopt.StateClosing
+	StateNewSynRecv  = sockopt.StateNewSynRecv
 )
-
-var stateNames = [...]string{
-	StateEstablished: "ESTABLISHED",
-	StateSynSent:     "SYN_SENT",
-	StateSynRecv:     "SYN_RECV",
-	StateFinWait1:    "FIN_WAIT1",
-	StateFinWait2:    "FIN_WAIT2",
-	StateTimeWait:    "TIME_WAIT",
-	StateClose:       "CLOSE",
-	StateCloseWait:   "CLOSE_WAIT",
-	StateLastAck:     "LAST_ACK",
-	StateListen:      "LISTEN",
-	StateClosing:     "CLOSING",
-	StateNewSynRecv:  "NEW_SYN_RECV",
-}
-
-// String returns the kernel's name of the state, such as "TIME_WAIT".
-func (s State) String() string {
-	if int(s) < len(stateNames) && stateNames[s] != "" {
-		return stateNames[s]
-	}
-	return "STATE(" + strconv.Itoa(int(s)) + ")"
-}

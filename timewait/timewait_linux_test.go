@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/tcplab/tcplab/internal/labtest"
 )
 
 // waitCensus polls census until ok accepts its result or 3 s pass.
@@ -53,7 +55,7 @@ func closeFirst(t *testing.T, ln net.Listener) (client, server netip.AddrPort) {
 }
 
 func TestCensusActiveCloser(t *testing.T) {
-	enterNetns(t)
+	labtest.EnterFreshNetns(t)
 	for _, addr := range []string{"127.0.0.1:0", "[::1]:0"} {
 		ln := listenTCP(t, addr)
 		client, server := closeFirst(t, ln)
@@ -77,7 +79,7 @@ func TestCensusActiveCloser(t *testing.T) {
 }
 
 func TestSocketsStates(t *testing.T) {
-	enterNetns(t)
+	labtest.EnterFreshNetns(t)
 	ln := listenTCP(t, "127.0.0.1:0")
 	lap := ln.Addr().(*net.TCPAddr).AddrPort()
 	ss, err := Sockets(StateListen)
@@ -93,7 +95,7 @@ func TestSocketsStates(t *testing.T) {
 }
 
 func TestListenReuseAddrAfterTimeWait(t *testing.T) {
-	enterNetns(t)
+	labtest.EnterFreshNetns(t)
 	fd, err := ListenReuseAddr(netip.MustParseAddrPort("127.0.0.1:0"), true)
 	if err != nil {
 		t.Fatal(err)
@@ -167,7 +169,7 @@ func TestSysctlsStayInNetns(t *testing.T) {
 		return lo, hi, r
 	}
 	hostLo, hostHi, hostReuse := readHost()
-	enterNetns(t)
+	labtest.EnterFreshNetns(t)
 
 	if err := WritePortRange(40000, 40009); err != nil {
 		t.Fatal(err)
@@ -202,7 +204,7 @@ func TestSysctlsStayInNetns(t *testing.T) {
 }
 
 func TestPortRangeExhaustion(t *testing.T) {
-	enterNetns(t)
+	labtest.EnterFreshNetns(t)
 	const lo, hi = 40000, 40003
 	if err := WritePortRange(lo, hi); err != nil {
 		t.Fatal(err)

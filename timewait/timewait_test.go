@@ -8,7 +8,7 @@ import (
 )
 
 func TestStateString(t *testing.T) {
-	for s, want := range map[State]string{StateTimeWait: "TIME_WAIT", StateFinWait2: "FIN_WAIT2", StateNewSynRecv: "NEW_SYN_RECV", 0: "STATE(0)", 200: "STATE(200)"} {
+	for s, want := range map[State]string{StateTimeWait: "TIME_WAIT", StateFinWait2: "FIN_WAIT2", StateNewSynRecv: "NEW_SYN_RECV", 0: "TCPState(0)", 200: "TCPState(200)"} {
 		if got := s.String(); got != want {
 			t.Errorf("State(%d).String() = %q, want %q", s, got, want)
 		}

@@ -45,50 +45,39 @@ func TestOpenSeesHandshakeOnLoopback(t *testing.T) {
 	var (
 		pkts  []Packet
 		stats Stats
-		err   error
 	)
-	inFreshNetns(t, func() {
-		c, oerr := Open("lo", Options{})
-		if oerr != nil {
-			err = oerr
-			return
-		}
-		ln, lerr := net.Listen("tcp4", "127.0.0.1:0")
-		if lerr != nil {
-			c.Stop()
-			err = lerr
-			return
-		}
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			s, aerr := ln.Accept()
-			ln.Close()
-			if aerr != nil {
-				return
+	labtest.InFreshNetns(t, func() (err error) {
+		pkts, stats, err = captureDuring("lo", 20*time.Millisecond, func() error { // 20 ms: the last ACK
+			ln, err := net.Listen("tcp4", "127.0.0.1:0")
+			if err != nil {
+				return err
 			}
-			io.Copy(io.Discard, s)
-			s.Close()
-		}()
-		conn, derr := net.Dial("tcp4", ln.Addr().String())
-		if derr != nil {
-			ln.Close()
-			c.Stop()
-			err = derr
-			return
-		}
-		conn.Write([]byte("hello"))
-		conn.Close()
-		select {
-		case <-done: // the server has read EOF and closed: both FINs are out
-		case <-time.After(5 * time.Second):
-		}
-		time.Sleep(20 * time.Millisecond) // the last ACK
-		pkts, stats, err = c.Stop()
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				s, aerr := ln.Accept()
+				ln.Close()
+				if aerr != nil {
+					return
+				}
+				io.Copy(io.Discard, s)
+				s.Close()
+			}()
+			conn, err := net.Dial("tcp4", ln.Addr().String())
+			if err != nil {
+				ln.Close()
+				return err
+			}
+			conn.Write([]byte("hello"))
+			conn.Close()
+			select {
+			case <-done: // the server has read EOF and closed: both FINs are out
+			case <-time.After(5 * time.Second):
+			}
+			return nil
+		})
+		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	flags := tcpFlags(t, pkts)
 	t.Logf("flags %v, stats %+v", flags, stats)
 	if len(flags) < 3 || flags[0] != "S" || flags[1] != "SA" || flags[2] != "A" {
@@ -199,7 +188,7 @@ func openTun(name string, addr [4]byte) (*os.File, error) {
 			return nil, os.NewSyscallError("ioctl "+req.name, err)
 		}
 	}
-	if err := linkUp(name); err != nil {
+	if err := labtest.LinkUp(name); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -208,36 +197,14 @@ func openTun(name string, addr [4]byte) (*os.File, error) {
 
 func TestOpenDetectsRawIPOnTun(t *testing.T) {
 	labtest.RequirePriv(t)
-	var (
-		pkts []Packet
-		err  error
-	)
-	inFreshNetns(t, func() {
-		tun, terr := openTun("cap0", [4]byte{10, 99, 0, 1})
-		if terr != nil {
-			err = terr
-			return
+	pkts := captureOnTun(t, "cap0", [4]byte{10, 99, 0, 1}, func() error {
+		u, err := net.Dial("udp4", "10.99.0.2:9")
+		if err != nil {
+			return err
 		}
-		defer tun.Close()
-		c, oerr := Open("cap0", Options{})
-		if oerr != nil {
-			err = oerr
-			return
-		}
-		u, uerr := net.Dial("udp4", "10.99.0.2:9")
-		if uerr == nil {
-			u.Write([]byte("over the tun"))
-			u.Close()
-		}
-		time.Sleep(20 * time.Millisecond)
-		pkts, _, err = c.Stop()
-		if err == nil {
-			err = uerr
-		}
+		u.Write([]byte("over the tun"))
+		return u.Close()
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var udp int
 	for i, p := range pkts {
 		if p.LinkType != layers.LinkTypeRaw {
@@ -251,6 +218,38 @@ func TestOpenDetectsRawIPOnTun(t *testing.T) {
 	if udp != 1 {
 		t.Errorf("saw the UDP datagram %d times on the TUN (of %d packets), want 1", udp, len(pkts))
 	}
+}
+
+// captureOnTun makes TUN device name with address addr in a fresh
+// namespace, captures on it while drive runs and 20 ms after, and returns
+// the packets; an error of drive or of the capture fails t.
+func captureOnTun(t *testing.T, name string, addr [4]byte, drive func() error) []Packet {
+	t.Helper()
+	var pkts []Packet
+	labtest.InFreshNetns(t, func() error {
+		tun, err := openTun(name, addr)
+		if err != nil {
+			return err
+		}
+		defer tun.Close()
+		pkts, _, err = captureDuring(name, 20*time.Millisecond, drive)
+		return err
+	})
+	return pkts
+}
+
+// captureDuring captures on ifname in the calling thread's namespace while
+// drive runs and settle after, and returns what Stop returns; the capture
+// is stopped whatever drive returns, and the errors are joined.
+func captureDuring(ifname string, settle time.Duration, drive func() error) ([]Packet, Stats, error) {
+	c, err := Open(ifname, Options{})
+	if err != nil {
+		return nil, Stats{}, err
+	}
+	derr := drive()
+	time.Sleep(settle)
+	pkts, st, err := c.Stop()
+	return pkts, st, errors.Join(derr, err)
 }
 
 func TestOpenLinkTypeOverride(t *testing.T) {
@@ -301,44 +300,31 @@ func TestOpenUnknownInterface(t *testing.T) {
 func TestStopTakesWhatIsQueued(t *testing.T) {
 	labtest.RequirePriv(t)
 	const n = 2000
-	var (
-		pkts []Packet
-		err  error
-	)
-	inFreshNetns(t, func() {
-		c, oerr := Open("lo", Options{})
-		if oerr != nil {
-			err = oerr
-			return
-		}
-		sink, serr := net.ListenPacket("udp4", "127.0.0.1:0")
-		if serr != nil {
-			c.Stop()
-			err = serr
-			return
+	var pkts []Packet
+	labtest.InFreshNetns(t, func() error {
+		sink, err := net.ListenPacket("udp4", "127.0.0.1:0")
+		if err != nil {
+			return err
 		}
 		defer sink.Close()
-		u, uerr := net.Dial("udp4", sink.LocalAddr().String())
-		if uerr != nil {
-			c.Stop()
-			err = uerr
-			return
-		}
-		for i := 0; i < n && err == nil; i++ {
-			_, err = u.Write([]byte{byte(i)})
-		}
-		u.Close()
-		if err != nil {
-			c.Stop()
-			return
-		}
 		var st Stats
-		pkts, st, err = c.Stop() // no pause: the frames are still queued
+		// No pause before Stop: the frames are still queued.
+		pkts, st, err = captureDuring("lo", 0, func() error {
+			u, err := net.Dial("udp4", sink.LocalAddr().String())
+			if err != nil {
+				return err
+			}
+			defer u.Close()
+			for i := range n {
+				if _, err := u.Write([]byte{byte(i)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 		t.Logf("stats %+v", st)
+		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	got := 0
 	for _, p := range pkts {
 		pk := gopacket.NewPacket(p.Data, p.LinkType, gopacket.Default)
@@ -354,7 +340,7 @@ func TestStopTakesWhatIsQueued(t *testing.T) {
 // setUp turns IFF_UP on or off on ifname.
 func setUp(ifname string, up bool) error {
 	if up {
-		return linkUp(ifname)
+		return labtest.LinkUp(ifname)
 	}
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -371,48 +357,26 @@ func setUp(ifname string, up bool) error {
 
 func TestCaptureSurvivesLinkDownUp(t *testing.T) {
 	labtest.RequirePriv(t)
-	var (
-		pkts []Packet
-		err  error
-	)
-	inFreshNetns(t, func() {
-		tun, terr := openTun("cap1", [4]byte{10, 98, 0, 1})
-		if terr != nil {
-			err = terr
-			return
-		}
-		defer tun.Close()
-		c, oerr := Open("cap1", Options{})
-		if oerr != nil {
-			err = oerr
-			return
-		}
-		send := func(msg string) error {
-			u, err := net.Dial("udp4", "10.98.0.2:9")
-			if err != nil {
-				return err
-			}
-			defer u.Close()
-			_, err = u.Write([]byte(msg))
+	send := func(msg string) error {
+		u, err := net.Dial("udp4", "10.98.0.2:9")
+		if err != nil {
 			return err
 		}
-		err = errors.Join(send("before"), setUp("cap1", false))
-		time.Sleep(20 * time.Millisecond)
-		if err == nil {
-			err = setUp("cap1", true)
-		}
-		if err == nil {
-			// addresses and routes of a downed device are kept for IPv4
-			err = send("after")
-		}
-		time.Sleep(20 * time.Millisecond)
-		var serr error
-		pkts, _, serr = c.Stop()
-		err = errors.Join(err, serr)
-	})
-	if err != nil {
-		t.Fatal(err)
+		defer u.Close()
+		_, err = u.Write([]byte(msg))
+		return err
 	}
+	pkts := captureOnTun(t, "cap1", [4]byte{10, 98, 0, 1}, func() error {
+		if err := errors.Join(send("before"), setUp("cap1", false)); err != nil {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+		if err := setUp("cap1", true); err != nil {
+			return err
+		}
+		// addresses and routes of a downed device are kept for IPv4
+		return send("after")
+	})
 	var seen []string
 	for _, p := range pkts {
 		pk := gopacket.NewPacket(p.Data, p.LinkType, gopacket.Default)

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/tcplab/tcplab/internal/analyze"
-	"github.com/tcplab/tcplab/internal/netlab"
+	"github.com/tcplab/tcplab/internal/capture"
 )
 
 func init() { Register(120, func() Experiment { return NewClose() }) }
@@ -76,14 +76,25 @@ func (c *Close) Run(ctx context.Context, p Plan) (*Result, error) {
 		return nil, fmt.Errorf("close: read delay %v must exceed the RTT %v so the server's RST has arrived", c.ReadDelay, p.RTT)
 	}
 	r := NewResult(c, p, c.params())
-	b, err := Setup(ctx, c.Name(), p, netlab.ClientServer, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer b.Close()
-	if err := b.Capture(b.Client, b.ClientIf); err != nil {
-		return nil, err
-	}
+	return runInLab(ctx, c, p, r, labRun[[]*closeRun]{
+		drive: c.driveModes,
+		// Let the last ACKs and any late RST reach the capture.
+		settle: p.RTT + 20*time.Millisecond,
+		verdict: func(b *Bench, runs []*closeRun, pkts []capture.Packet) {
+			segs, _ := analyze.Decode(Frames(pkts))
+			flows := analyze.Flows(segs)
+			for _, run := range runs {
+				run.wire = observeClose(flows, run)
+				annotateClose(pkts, run)
+			}
+			c.check(r, p, runs, linkDrops(b))
+		},
+	})
+}
+
+// driveModes runs the close modes one after the other, each on its own
+// connection and server port.
+func (c *Close) driveModes(ctx context.Context, b *Bench, p Plan) ([]*closeRun, error) {
 	runs := make([]*closeRun, 0, len(closeModes))
 	for _, m := range closeModes {
 		if err := ctx.Err(); err != nil {
@@ -95,26 +106,7 @@ func (c *Close) Run(ctx context.Context, p Plan) (*Result, error) {
 		}
 		runs = append(runs, run)
 	}
-	// Let the last ACKs and any late RST reach the capture.
-	time.Sleep(p.RTT + 20*time.Millisecond)
-	pkts, cstats, err := b.StopCaptures()
-	if err != nil {
-		return nil, err
-	}
-	b.RecordEnv(r)
-	b.RecordLinkStats(r)
-	r.Metric("capture_kernel_drops", float64(cstats.KernelDrops))
-	segs, _ := analyze.Decode(Frames(pkts))
-	flows := analyze.Flows(segs)
-	for _, run := range runs {
-		run.wire = observeClose(flows, run)
-		annotateClose(pkts, run)
-	}
-	c.check(r, p, runs, linkDrops(b))
-	if err := WritePcap(r, p.PcapPath(c.Name()), pkts); err != nil {
-		return nil, err
-	}
-	return r.Finish(), nil
+	return runs, nil
 }
 
 // linkDrops is the number of packets the lab's links dropped, both ways.

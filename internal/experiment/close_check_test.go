@@ -65,17 +65,6 @@ func TestCloseChecksCanFail(t *testing.T) {
 		tc.mut(runs[0], runs[1], runs[2])
 		r := &Result{Metrics: map[string]float64{}}
 		NewClose().check(r, DefaultPlan(), runs, 0)
-		found := false
-		for _, c := range r.Checks {
-			if c.Name == tc.check {
-				found = true
-				if c.Pass {
-					t.Errorf("%s passes with a broken witness: %s", tc.check, c.Observed)
-				}
-			}
-		}
-		if !found {
-			t.Errorf("no check %s", tc.check)
-		}
+		requireCheckFails(t, r, tc.check)
 	}
 }

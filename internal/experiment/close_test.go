@@ -1,13 +1,11 @@
 package experiment
 
 import (
-	"context"
 	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/tcplab/tcplab/internal/analyze"
-	"github.com/tcplab/tcplab/internal/labtest"
 	"golang.org/x/sys/unix"
 )
 
@@ -15,30 +13,20 @@ import (
 // requires every check to pass, the reset to have cost response bytes, and
 // the annotated capture to be readable.
 func TestCloseVerdicts(t *testing.T) {
-	labtest.RequirePriv(t)
-	for _, rtt := range []time.Duration{10 * time.Millisecond, 100 * time.Millisecond} {
-		t.Run(rtt.String(), func(t *testing.T) {
-			p := DefaultPlan()
-			p.RTT = rtt
-			p.OutDir = t.TempDir()
-			res, err := NewClose().Run(context.Background(), p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			requireAllPass(t, res)
-			m := res.Metrics
-			if m["reset_response_bytes_received"] >= m["reset_response_bytes_sent"] {
-				t.Errorf("reset mode received %v of %v bytes: nothing was lost", m["reset_response_bytes_received"], m["reset_response_bytes_sent"])
-			}
-			if m["client_errno"] != float64(unix.ECONNRESET) || m["graceful_client_errno"] != 0 {
-				t.Errorf("client errno: reset %v, graceful %v; want ECONNRESET and 0", m["client_errno"], m["graceful_client_errno"])
-			}
-			if m["rst_seen"] != 1 || m["graceful_rst_seen"] != 0 || m["halfclose_rst_seen"] != 0 {
-				t.Errorf("rst_seen: reset %v, graceful %v, halfclose %v; want 1, 0, 0", m["rst_seen"], m["graceful_rst_seen"], m["halfclose_rst_seen"])
-			}
-			labtest.RequireReadablePcap(t, res.Artifacts["pcap"], "RST — server close(2)d with")
-		})
-	}
+	runVerdicts(t, []time.Duration{10 * time.Millisecond, 100 * time.Millisecond}, func(rtt time.Duration) (Experiment, Plan) {
+		return NewClose(), planAt(rtt)
+	}, "RST — server close(2)d with", func(t *testing.T, _ Experiment, _ Plan, res *Result) {
+		m := res.Metrics
+		if m["reset_response_bytes_received"] >= m["reset_response_bytes_sent"] {
+			t.Errorf("reset mode received %v of %v bytes: nothing was lost", m["reset_response_bytes_received"], m["reset_response_bytes_sent"])
+		}
+		if m["client_errno"] != float64(unix.ECONNRESET) || m["graceful_client_errno"] != 0 {
+			t.Errorf("client errno: reset %v, graceful %v; want ECONNRESET and 0", m["client_errno"], m["graceful_client_errno"])
+		}
+		if m["rst_seen"] != 1 || m["graceful_rst_seen"] != 0 || m["halfclose_rst_seen"] != 0 {
+			t.Errorf("rst_seen: reset %v, graceful %v, halfclose %v; want 1, 0, 0", m["rst_seen"], m["graceful_rst_seen"], m["halfclose_rst_seen"])
+		}
+	})
 }
 
 func TestParseNetstatText(t *testing.T) {

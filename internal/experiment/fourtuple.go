@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/tcplab/tcplab/internal/analyze"
-	"github.com/tcplab/tcplab/internal/netlab"
+	"github.com/tcplab/tcplab/internal/capture"
 )
 
 func init() { Register(10, func() Experiment { return NewFourTuple() }) }
@@ -86,43 +86,39 @@ func (x *FourTuple) Run(ctx context.Context, p Plan) (*Result, error) {
 		return nil, fmt.Errorf("fourtuple: ports out of range (client 1024–65534, server 1–65534)")
 	}
 	r := NewResult(x, p, x.params())
-	b, err := Setup(ctx, x.Name(), p, netlab.ClientServer, nil)
-	if err != nil {
-		return nil, err
+	return runInLab(ctx, x, p, r, labRun[*ftObserved]{
+		prepare: x.addSecondAddresses,
+		drive: func(ctx context.Context, b *Bench, p Plan) (*ftObserved, error) {
+			obs, err := x.drive(ctx, b, p, x.plan(b.ClientAddr, b.ServerAddr))
+			if err != nil {
+				return nil, fmt.Errorf("fourtuple: %w", err)
+			}
+			return obs, nil
+		},
+		settle: p.RTT + 20*time.Millisecond, // the last FINs reach the capture
+		verdict: func(_ *Bench, obs *ftObserved, pkts []capture.Packet) {
+			segs, _ := analyze.Decode(Frames(pkts))
+			observeFourTupleWire(analyze.Flows(segs), segs, obs)
+			annotateFourTuple(pkts, obs)
+			x.check(r, obs)
+			if err := writeFourTupleTable(p.Artifact("fourtuple-tuples.tsv"), obs); err == nil {
+				r.Artifacts["tuples"] = p.Artifact("fourtuple-tuples.tsv")
+			}
+		},
+	})
+}
+
+// addSecondAddresses gives each end its second address when the experiment
+// asks for them.
+func (x *FourTuple) addSecondAddresses(b *Bench) error {
+	if !x.SecondAddresses {
+		return nil
 	}
-	defer b.Close()
-	if x.SecondAddresses {
-		if err := addHostAddr(b.Client, b.ClientIf, fourTupleClientAddr2, fourTupleServerAddr2); err != nil {
-			return nil, fmt.Errorf("fourtuple: client's second address: %w", err)
-		}
-		if err := addHostAddr(b.Server, b.ServerIf, fourTupleServerAddr2, fourTupleClientAddr2); err != nil {
-			return nil, fmt.Errorf("fourtuple: server's second address: %w", err)
-		}
+	if err := addHostAddr(b.Client, b.ClientIf, fourTupleClientAddr2, fourTupleServerAddr2); err != nil {
+		return fmt.Errorf("fourtuple: client's second address: %w", err)
 	}
-	if err := b.Capture(b.Client, b.ClientIf); err != nil {
-		return nil, err
+	if err := addHostAddr(b.Server, b.ServerIf, fourTupleServerAddr2, fourTupleClientAddr2); err != nil {
+		return fmt.Errorf("fourtuple: server's second address: %w", err)
 	}
-	obs, err := x.drive(ctx, b, p, x.plan(b.ClientAddr, b.ServerAddr))
-	if err != nil {
-		return nil, fmt.Errorf("fourtuple: %w", err)
-	}
-	time.Sleep(p.RTT + 20*time.Millisecond) // the last FINs reach the capture
-	pkts, cstats, err := b.StopCaptures()
-	if err != nil {
-		return nil, err
-	}
-	b.RecordEnv(r)
-	b.RecordLinkStats(r)
-	r.Metric("capture_kernel_drops", float64(cstats.KernelDrops))
-	segs, _ := analyze.Decode(Frames(pkts))
-	observeFourTupleWire(analyze.Flows(segs), segs, obs)
-	annotateFourTuple(pkts, obs)
-	x.check(r, obs)
-	if err := writeFourTupleTable(p.Artifact("fourtuple-tuples.tsv"), obs); err == nil {
-		r.Artifacts["tuples"] = p.Artifact("fourtuple-tuples.tsv")
-	}
-	if err := WritePcap(r, p.PcapPath(x.Name()), pkts); err != nil {
-		return nil, err
-	}
-	return r.Finish(), nil
+	return nil
 }

@@ -53,17 +53,6 @@ func TestFourTupleChecksCanFail(t *testing.T) {
 		tc.mut(obs)
 		r := &Result{Metrics: map[string]float64{}}
 		NewFourTuple().check(r, obs)
-		found := false
-		for _, c := range r.Checks {
-			if c.Name == tc.check {
-				found = true
-				if c.Pass {
-					t.Errorf("%s passes with a broken witness: %s", tc.check, c.Observed)
-				}
-			}
-		}
-		if !found {
-			t.Errorf("no check %s", tc.check)
-		}
+		requireCheckFails(t, r, tc.check)
 	}
 }

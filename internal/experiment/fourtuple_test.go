@@ -1,35 +1,22 @@
 package experiment
 
 import (
-	"context"
 	"net/netip"
 	"testing"
 	"time"
-
-	"github.com/tcplab/tcplab/internal/labtest"
 )
 
 // TestFourTupleVerdicts runs the fourtuple experiment at a short and a long
 // RTT and requires every check to pass and the duplicate to have been
 // refused with EADDRNOTAVAIL.
 func TestFourTupleVerdicts(t *testing.T) {
-	labtest.RequirePriv(t)
-	for _, rtt := range []time.Duration{10 * time.Millisecond, 100 * time.Millisecond} {
-		t.Run(rtt.String(), func(t *testing.T) {
-			p := DefaultPlan()
-			p.RTT = rtt
-			p.OutDir = t.TempDir()
-			res, err := NewFourTuple().Run(context.Background(), p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			requireAllPass(t, res)
-			if got := res.Metrics["census_established_client"]; got != 5 {
-				t.Errorf("client census lists %v ESTABLISHED sockets, want 5", got)
-			}
-			labtest.RequireReadablePcap(t, res.Artifacts["pcap"], "SYN of other-client-addr")
-		})
-	}
+	runVerdicts(t, []time.Duration{10 * time.Millisecond, 100 * time.Millisecond}, func(rtt time.Duration) (Experiment, Plan) {
+		return NewFourTuple(), planAt(rtt)
+	}, "SYN of other-client-addr", func(t *testing.T, _ Experiment, _ Plan, res *Result) {
+		if got := res.Metrics["census_established_client"]; got != 5 {
+			t.Errorf("client census lists %v ESTABLISHED sockets, want 5", got)
+		}
+	})
 }
 
 func TestFtCompare(t *testing.T) {

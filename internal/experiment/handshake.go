@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tcplab/tcplab/internal/netlab"
+	"github.com/tcplab/tcplab/internal/capture"
 )
 
 func init() { Register(20, func() Experiment { return NewHandshake() }) }
@@ -43,29 +43,10 @@ func (h *Handshake) Run(ctx context.Context, p Plan) (*Result, error) {
 		return nil, fmt.Errorf("handshake: need at least one size and one repeat")
 	}
 	r := NewResult(h, p, h.params())
-	b, err := Setup(ctx, h.Name(), p, netlab.ClientServer, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer b.Close()
-	if err := b.Capture(b.Client, b.ClientIf); err != nil {
-		return nil, err
-	}
-	txs, err := h.drive(ctx, b, p)
-	if err != nil {
-		return nil, err
-	}
-	pkts, cstats, err := b.StopCaptures()
-	if err != nil {
-		return nil, err
-	}
-	b.RecordEnv(r)
-	b.RecordLinkStats(r)
-	r.Metric("capture_kernel_drops", float64(cstats.KernelDrops))
-	w := h.observeWire(txs, pkts)
-	h.check(r, p, txs, w)
-	if err := WritePcap(r, p.PcapPath(h.Name()), pkts); err != nil {
-		return nil, err
-	}
-	return r.Finish(), nil
+	return runInLab(ctx, h, p, r, labRun[[]transaction]{
+		drive: h.drive,
+		verdict: func(_ *Bench, txs []transaction, pkts []capture.Packet) {
+			h.check(r, p, txs, h.observeWire(txs, pkts))
+		},
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -90,6 +91,17 @@ func (b *Bench) Close() error {
 // Capture starts a capture on interface ifname inside ns. The socket is
 // opened inside the namespace and read from an ordinary goroutine.
 func (b *Bench) Capture(ns *netlab.NS, ifname string) error {
+	c, err := openCapture(ns, ifname)
+	if err != nil {
+		return err
+	}
+	b.captures = append(b.captures, &runningCapture{name: ns.Name() + "/" + ifname, c: c})
+	return nil
+}
+
+// openCapture opens a capture on interface ifname inside ns, for a caller
+// that stops it itself.
+func openCapture(ns *netlab.NS, ifname string) (*capture.Capture, error) {
 	var c *capture.Capture
 	err := ns.Do(func() error {
 		var err error
@@ -97,26 +109,61 @@ func (b *Bench) Capture(ns *netlab.NS, ifname string) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("capture on %s in %s: %w", ifname, ns.Name(), err)
+		return nil, fmt.Errorf("capture on %s in %s: %w", ifname, ns.Name(), err)
 	}
-	b.captures = append(b.captures, &runningCapture{name: ns.Name() + "/" + ifname, c: c})
-	return nil
+	return c, nil
 }
 
 // StopCaptures stops every capture and returns the packets of the first one
-// (the one the verdicts read) and all of them by capture name.
+// (the one the verdicts read) and its statistics.
 func (b *Bench) StopCaptures() (first []capture.Packet, stats capture.Stats, err error) {
-	for i, rc := range b.captures {
-		pkts, st, serr := rc.c.Stop()
-		if serr != nil && err == nil {
-			err = fmt.Errorf("capture %s: %w", rc.name, serr)
-		}
+	err = b.stopEach(func(i int, pkts []capture.Packet, st capture.Stats) {
 		if i == 0 {
 			first, stats = pkts, st
 		}
+	})
+	return first, stats, err
+}
+
+// StopAllCaptures stops every capture and merges their packets into one list
+// in time order (stable: packets of one capture keep their order; a single
+// capture is returned as captured), so that one pcapng shows every link of
+// the lab. Flows on different links have different addresses, so the
+// analyzer keeps them apart. kernelDrops is summed over the captures.
+func (b *Bench) StopAllCaptures() (merged []capture.Packet, kernelDrops int, err error) {
+	n := len(b.captures)
+	err = b.stopEach(func(_ int, pkts []capture.Packet, st capture.Stats) {
+		merged = append(merged, pkts...)
+		kernelDrops += st.KernelDrops
+	})
+	if n > 1 {
+		sort.SliceStable(merged, func(i, j int) bool { return merged[i].Time.Before(merged[j].Time) })
+	}
+	return merged, kernelDrops, err
+}
+
+// stopEach stops every capture in the order they started, hands each one's
+// packets to f, and returns the first error.
+func (b *Bench) stopEach(f func(i int, pkts []capture.Packet, st capture.Stats)) error {
+	var first error
+	for i, rc := range b.captures {
+		pkts, st, err := rc.c.Stop()
+		if err != nil && first == nil {
+			first = fmt.Errorf("capture %s: %w", rc.name, err)
+		}
+		f(i, pkts, st)
 	}
 	b.captures = nil
-	return first, stats, err
+	return first
+}
+
+// Record fills in what every result carries about its run: the environment
+// (RecordEnv), the link's counters (RecordLinkStats) and the frames the
+// captures' sockets dropped (metric capture_kernel_drops).
+func (b *Bench) Record(r *Result, kernelDrops int) {
+	b.RecordEnv(r)
+	b.RecordLinkStats(r)
+	r.Metric("capture_kernel_drops", float64(kernelDrops))
 }
 
 // RecordEnv fills r.Env with the kernel, the link and every sysctl the lab

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tcplab/tcplab/internal/netlab"
+	"github.com/tcplab/tcplab/internal/capture"
 	"github.com/tcplab/tcplab/linger"
 )
 
@@ -68,29 +68,10 @@ func (l *Linger) Run(ctx context.Context, p Plan) (*Result, error) {
 		return nil, fmt.Errorf("linger: negative linger time %v", l.Linger)
 	}
 	r := NewResult(l, p, l.params(p))
-	b, err := Setup(ctx, l.Name(), p, netlab.ClientServer, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer b.Close()
-	if err := b.Capture(b.Client, b.ClientIf); err != nil {
-		return nil, err
-	}
-	runs, err := l.drive(ctx, b, p)
-	if err != nil {
-		return nil, err
-	}
-	pkts, cstats, err := b.StopCaptures()
-	if err != nil {
-		return nil, err
-	}
-	b.RecordEnv(r)
-	b.RecordLinkStats(r)
-	r.Metric("capture_kernel_drops", float64(cstats.KernelDrops))
-	w := l.observeWire(runs, pkts)
-	l.check(r, p, runs, w)
-	if err := WritePcap(r, p.PcapPath(l.Name()), pkts); err != nil {
-		return nil, err
-	}
-	return r.Finish(), nil
+	return runInLab(ctx, l, p, r, labRun[[]*lingerRun]{
+		drive: l.drive,
+		verdict: func(_ *Bench, runs []*lingerRun, pkts []capture.Packet) {
+			l.check(r, p, runs, l.observeWire(runs, pkts))
+		},
+	})
 }

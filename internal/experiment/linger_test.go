@@ -1,37 +1,24 @@
 package experiment
 
 import (
-	"context"
 	"testing"
 	"time"
-
-	"github.com/tcplab/tcplab/internal/labtest"
 )
 
 // TestLingerVerdicts runs the linger experiment at a short and a long RTT
 // and requires every check to pass, with the annotated capture written.
 func TestLingerVerdicts(t *testing.T) {
-	labtest.RequirePriv(t)
-	for _, rtt := range []time.Duration{5 * time.Millisecond, 100 * time.Millisecond} {
-		t.Run(rtt.String(), func(t *testing.T) {
-			p := DefaultPlan()
-			p.RTT = rtt
-			p.OutDir = t.TempDir()
-			res, err := NewLinger().Run(context.Background(), p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			requireAllPass(t, res)
-			if res.Metrics["abortive_bytes_received"] >= res.Metrics["abortive_bytes_written"] {
-				t.Errorf("abortive close: the peer received %v of %v bytes; nothing was discarded",
-					res.Metrics["abortive_bytes_received"], res.Metrics["abortive_bytes_written"])
-			}
-			if got := res.Metrics["timeout_close_block_ms"]; got < 990 {
-				t.Errorf("Timeout(1s) close blocked %.1f ms, want about 1000", got)
-			}
-			labtest.RequireReadablePcap(t, res.Artifacts["pcap"], "RST — SO_LINGER Abortive")
-		})
-	}
+	runVerdicts(t, []time.Duration{5 * time.Millisecond, 100 * time.Millisecond}, func(rtt time.Duration) (Experiment, Plan) {
+		return NewLinger(), planAt(rtt)
+	}, "RST — SO_LINGER Abortive", func(t *testing.T, _ Experiment, _ Plan, res *Result) {
+		if res.Metrics["abortive_bytes_received"] >= res.Metrics["abortive_bytes_written"] {
+			t.Errorf("abortive close: the peer received %v of %v bytes; nothing was discarded",
+				res.Metrics["abortive_bytes_received"], res.Metrics["abortive_bytes_written"])
+		}
+		if got := res.Metrics["timeout_close_block_ms"]; got < 990 {
+			t.Errorf("Timeout(1s) close blocked %.1f ms, want about 1000", got)
+		}
+	})
 }
 
 func TestLingerEffectiveTimeout(t *testing.T) {

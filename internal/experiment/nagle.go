@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/tcplab/tcplab/internal/netlab"
+	"github.com/tcplab/tcplab/internal/capture"
 )
 
 func init() { Register(50, func() Experiment { return NewNagle() }) }
@@ -62,32 +62,13 @@ func (n *Nagle) Run(ctx context.Context, p Plan) (*Result, error) {
 		return nil, err
 	}
 	r := NewResult(n, p, n.params())
-	b, err := Setup(ctx, n.Name(), p, netlab.ClientServer, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer b.Close()
-	if err := b.Capture(b.Client, b.ClientIf); err != nil {
-		return nil, err
-	}
-	runs, err := n.drive(ctx, b, p)
-	if err != nil {
-		return nil, err
-	}
-	pkts, cstats, err := b.StopCaptures()
-	if err != nil {
-		return nil, err
-	}
-	b.RecordEnv(r)
-	b.RecordLinkStats(r)
-	r.Metric("capture_kernel_drops", float64(cstats.KernelDrops))
-	runs.pingpongThresh = n.pingpongThresh(b, r)
-	w := n.observeWire(runs, pkts)
-	n.check(r, p, runs, w)
-	if err := WritePcap(r, p.PcapPath(n.Name()), pkts); err != nil {
-		return nil, err
-	}
-	return r.Finish(), nil
+	return runInLab(ctx, n, p, r, labRun[*nagleRuns]{
+		drive: n.drive,
+		verdict: func(b *Bench, runs *nagleRuns, pkts []capture.Packet) {
+			runs.pingpongThresh = n.pingpongThresh(b, r)
+			n.check(r, p, runs, n.observeWire(runs, pkts))
+		},
+	})
 }
 
 // pingpongThresh reads net.ipv4.tcp_pingpong_thresh in the server's

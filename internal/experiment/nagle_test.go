@@ -1,7 +1,6 @@
 package experiment
 
 import (
-	"context"
 	"net/netip"
 	"testing"
 	"time"
@@ -9,35 +8,24 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/tcplab/tcplab/internal/analyze"
-	"github.com/tcplab/tcplab/internal/labtest"
 )
 
 // TestNagleVerdicts runs the nagle experiment at a short and a long RTT and
 // requires every check to pass, with the annotated capture written.
 func TestNagleVerdicts(t *testing.T) {
-	labtest.RequirePriv(t)
-	for _, rtt := range []time.Duration{5 * time.Millisecond, 150 * time.Millisecond} {
-		t.Run(rtt.String(), func(t *testing.T) {
-			p := DefaultPlan()
-			p.RTT = rtt
-			p.OutDir = t.TempDir()
-			n := NewNagle()
-			n.Exchanges = 8
-			res, err := n.Run(context.Background(), p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			requireAllPass(t, res)
-			// The stall is the delayed-ACK timer, whatever the RTT.
-			if s := res.Metrics["stall_ms"]; s < 35 || s > 60 {
-				t.Errorf("stall_ms %.2f outside the 40 ms timer's window", s)
-			}
-			if got, want := res.Metrics["median_nodelay_ms"], float64(rtt)/1e6; got < want*0.9 {
-				t.Errorf("median_nodelay_ms %.2f is less than the RTT %v: the link does not delay", got, rtt)
-			}
-			labtest.RequireReadablePcap(t, res.Artifacts["pcap"], "delayed ACK: the server had no data")
-		})
-	}
+	runVerdicts(t, []time.Duration{5 * time.Millisecond, 150 * time.Millisecond}, func(rtt time.Duration) (Experiment, Plan) {
+		n := NewNagle()
+		n.Exchanges = 8
+		return n, planAt(rtt)
+	}, "delayed ACK: the server had no data", func(t *testing.T, _ Experiment, p Plan, res *Result) {
+		// The stall is the delayed-ACK timer, whatever the RTT.
+		if s := res.Metrics["stall_ms"]; s < 35 || s > 60 {
+			t.Errorf("stall_ms %.2f outside the 40 ms timer's window", s)
+		}
+		if got, want := res.Metrics["median_nodelay_ms"], ms(p.RTT); got < want*0.9 {
+			t.Errorf("median_nodelay_ms %.2f is less than the RTT %v: the link does not delay", got, p.RTT)
+		}
+	})
 }
 
 func TestNagleEffectiveDelack(t *testing.T) {

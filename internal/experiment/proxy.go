@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tcplab/tcplab/internal/capture"
 	"github.com/tcplab/tcplab/internal/netlab"
 )
 
@@ -64,33 +65,14 @@ func (x *Proxy) Run(ctx context.Context, p Plan) (*Result, error) {
 		return nil, fmt.Errorf("proxy: object size %d out of range (1 B to 1 MiB)", x.Size)
 	}
 	r := NewResult(x, p, x.params(p))
-	b, err := Setup(ctx, x.Name(), p, netlab.ClientProxyServer, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer b.Close()
-	if err := b.Capture(b.Client, b.ClientIf); err != nil {
-		return nil, err
-	}
-	if err := b.Capture(b.Server, b.ServerIf); err != nil {
-		return nil, err
-	}
-	runs, err := x.drive(ctx, b, p)
-	if err != nil {
-		return nil, err
-	}
-	pkts, drops, err := pxStopAll(b)
-	if err != nil {
-		return nil, err
-	}
-	b.RecordEnv(r)
-	b.RecordLinkStats(r)
-	r.Metric("capture_kernel_drops", float64(drops))
-	w := x.observe(b, runs, pkts)
-	x.check(r, p, runs, w)
-	x.annotate(runs, w, pkts)
-	if err := WritePcap(r, p.PcapPath(x.Name()), pkts); err != nil {
-		return nil, err
-	}
-	return r.Finish(), nil
+	return runInLab(ctx, x, p, r, labRun[[]*pxRun]{
+		topology:  netlab.ClientProxyServer,
+		bothLinks: true,
+		drive:     x.drive,
+		verdict: func(b *Bench, runs []*pxRun, pkts []capture.Packet) {
+			w := x.observe(b, runs, pkts)
+			x.check(r, p, runs, w)
+			x.annotate(runs, w, pkts)
+		},
+	})
 }

@@ -4,38 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"sort"
 	"time"
 
-	"github.com/tcplab/tcplab/internal/capture"
 	"github.com/tcplab/tcplab/internal/netlab"
 	"github.com/tcplab/tcplab/internal/peer"
 	"github.com/tcplab/tcplab/sockopt"
 )
-
-// pxStopAll stops every capture of b and merges their packets into one
-// list in time order (stable: packets of one capture keep their order), so
-// that one pcapng shows every link of the lab. Flows on different links have
-// different addresses, so the analyzer keeps them apart. It also returns the
-// kernel drops summed over the captures.
-func pxStopAll(b *Bench) ([]capture.Packet, int, error) {
-	var (
-		all   []capture.Packet
-		drops int
-		first error
-	)
-	for _, rc := range b.captures {
-		pkts, st, err := rc.c.Stop()
-		if err != nil && first == nil {
-			first = fmt.Errorf("capture %s: %w", rc.name, err)
-		}
-		all = append(all, pkts...)
-		drops += st.KernelDrops
-	}
-	b.captures = nil
-	sort.SliceStable(all, func(i, j int) bool { return all[i].Time.Before(all[j].Time) })
-	return all, drops, first
-}
 
 // pxDial returns a peer.DialFunc whose sockets are created inside ns, with
 // the plan's congestion control pinned.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/tcplab/tcplab/internal/netlab"
+	"github.com/tcplab/tcplab/internal/capture"
 )
 
 func init() { Register(110, func() Experiment { return NewRetry() }) }
@@ -78,30 +78,12 @@ func (x *Retry) Run(ctx context.Context, p Plan) (*Result, error) {
 		return nil, err
 	}
 	r := NewResult(x, p, x.params())
-	b, err := Setup(ctx, x.Name(), p, netlab.ClientServer, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer b.Close()
-	if err := b.Capture(b.Client, b.ClientIf); err != nil {
-		return nil, err
-	}
-	runs, err := x.drive(ctx, b, p)
-	if err != nil {
-		return nil, err
-	}
-	pkts, cstats, err := b.StopCaptures()
-	if err != nil {
-		return nil, err
-	}
-	b.RecordEnv(r)
-	b.RecordLinkStats(r)
-	r.Metric("capture_kernel_drops", float64(cstats.KernelDrops))
-	w := x.observe(runs, pkts)
-	x.check(r, p, runs, w)
-	x.annotate(runs, w, pkts)
-	if err := WritePcap(r, p.PcapPath(x.Name()), pkts); err != nil {
-		return nil, err
-	}
-	return r.Finish(), nil
+	return runInLab(ctx, x, p, r, labRun[[]*rtRun]{
+		drive: x.drive,
+		verdict: func(_ *Bench, runs []*rtRun, pkts []capture.Packet) {
+			w := x.observe(runs, pkts)
+			x.check(r, p, runs, w)
+			x.annotate(runs, w, pkts)
+		},
+	})
 }

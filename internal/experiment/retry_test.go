@@ -1,45 +1,29 @@
 package experiment
 
 import (
-	"context"
 	"testing"
 	"time"
-
-	"github.com/tcplab/tcplab/internal/labtest"
 )
 
 // TestRetryVerdicts runs the retry experiment at a short and a long RTT
 // and requires every check to pass.
 func TestRetryVerdicts(t *testing.T) {
-	labtest.RequirePriv(t)
-	for _, rtt := range []time.Duration{10 * time.Millisecond, 100 * time.Millisecond} {
-		t.Run(rtt.String(), func(t *testing.T) {
-			p := DefaultPlan()
-			p.RTT = rtt
-			p.OutDir = t.TempDir()
-			x := NewRetry()
-			start := time.Now()
-			res, err := x.Run(context.Background(), p)
-			if err != nil {
-				t.Fatal(err)
+	runVerdicts(t, []time.Duration{10 * time.Millisecond, 100 * time.Millisecond}, func(rtt time.Duration) (Experiment, Plan) {
+		return NewRetry(), planAt(rtt)
+	}, "Linux sends RST", func(t *testing.T, _ Experiment, _ Plan, res *Result) {
+		want := map[string]float64{
+			"post_executions_safe":      1,
+			"post_executions_retry_all": 2,
+			"truncated_detected":        2,
+			"connections_pipeline":      3,
+			"retries_pipeline":          6,
+		}
+		for k, v := range want {
+			if got := res.Metrics[k]; got != v {
+				t.Errorf("%s = %v, want %v", k, got, v)
 			}
-			t.Logf("%v: ran in %v", rtt, time.Since(start).Round(time.Millisecond))
-			requireAllPass(t, res)
-			want := map[string]float64{
-				"post_executions_safe":      1,
-				"post_executions_retry_all": 2,
-				"truncated_detected":        2,
-				"connections_pipeline":      3,
-				"retries_pipeline":          6,
-			}
-			for k, v := range want {
-				if got := res.Metrics[k]; got != v {
-					t.Errorf("%s = %v, want %v", k, got, v)
-				}
-			}
-			labtest.RequireReadablePcap(t, res.Artifacts["pcap"], "Linux sends RST")
-		})
-	}
+		}
+	})
 }
 
 // Bad parameters are refused before any lab is built.

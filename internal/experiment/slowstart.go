@@ -82,13 +82,13 @@ func (s *SlowStart) Run(ctx context.Context, p Plan) (*Result, error) {
 		b      *Bench
 		run    *ssRun
 		pkts   []capture.Packet
+		cstats capture.Stats
 		late   time.Duration
 		missed []string
 	)
 	limit := ssLateLimit(p.RTT)
 	began := time.Now()
 	for attempt := 1; ; attempt++ {
-		var cstats capture.Stats
 		var err error
 		start := time.Now()
 		b, run, pkts, cstats, err = s.attempt(ctx, p, size)
@@ -96,7 +96,6 @@ func (s *SlowStart) Run(ctx context.Context, p Plan) (*Result, error) {
 			return nil, err
 		}
 		late = ssLinkLate(b)
-		r.Metric("capture_kernel_drops", float64(cstats.KernelDrops))
 		budgetLeft := time.Since(began)+time.Since(start) <= ssRetryBudget
 		if late <= limit || attempt == ssAttempts || !budgetLeft {
 			r.Metric("attempts", float64(attempt))
@@ -113,8 +112,7 @@ func (s *SlowStart) Run(ctx context.Context, p Plan) (*Result, error) {
 	if late > limit {
 		r.Finding("The link emulator was still %.1f ms late in this run (more than the %.1f ms tolerated): the machine is too busy for the relay, and round or timing checks may fail for that reason.", ms(late), ms(limit))
 	}
-	b.RecordEnv(r)
-	b.RecordLinkStats(r)
+	b.Record(r, cstats.KernelDrops)
 	if len(b.Links) > 0 {
 		st := b.Links[0].Stats()
 		r.Metric("link_late_max_ms", ms(late))
@@ -175,14 +173,9 @@ func (s *SlowStart) attempt(ctx context.Context, p Plan, size int) (*Bench, *ssR
 	// A second capture at the receiver times each transfer as the client's
 	// network sees it: request out → last byte in, in kernel timestamps
 	// that neither the scheduler nor the receiver's delayed ACK can stretch.
-	var rx *capture.Capture
-	err = b.Client.Do(func() error {
-		var err error
-		rx, err = capture.Open(b.ClientIf, capture.Options{})
-		return err
-	})
+	rx, err := openCapture(b.Client, b.ClientIf)
 	if err != nil {
-		return fail(fmt.Errorf("capture on %s in %s: %w", b.ClientIf, b.Client.Name(), err))
+		return fail(err)
 	}
 	run, err := s.drive(ctx, b, p, size)
 	rxPkts, _, rxErr := rx.Stop()

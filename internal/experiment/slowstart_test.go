@@ -1,7 +1,6 @@
 package experiment
 
 import (
-	"context"
 	"math"
 	"os"
 	"strings"
@@ -30,32 +29,29 @@ func TestSlowStartVerdicts(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p := DefaultPlan()
-			p.RTT, p.RateBps, p.CC = tc.rtt, tc.rate, tc.cc
-			p.OutDir = t.TempDir()
-			res, err := NewSlowStart().Run(context.Background(), p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			logResult(t, res)
-			requireAllPass(t, res)
-			if got := res.Metrics["iw_segments"]; got != 10 {
-				t.Errorf("iw_segments = %v, want 10", got)
-			}
-			if tc.rate == 0 && res.Metrics["rate_bps"] != 50e6 {
-				t.Errorf("rate_bps = %v, want the 50 Mbit/s default", res.Metrics["rate_bps"])
-			}
-			for _, a := range []string{"pcap", "tseq_svg", "cwnd_svg"} {
-				path := res.Artifacts[a]
-				if path == "" {
-					t.Errorf("no %s artifact", a)
-					continue
+			requireVerdicts(t, func() (Experiment, Plan) {
+				p := planAt(tc.rtt)
+				p.RateBps, p.CC = tc.rate, tc.cc
+				return NewSlowStart(), p
+			}, "initial window", func(t *testing.T, _ Experiment, _ Plan, res *Result) {
+				logResult(t, res)
+				if got := res.Metrics["iw_segments"]; got != 10 {
+					t.Errorf("iw_segments = %v, want 10", got)
 				}
-				if b, err := os.ReadFile(path); err != nil || (a != "pcap" && !strings.Contains(string(b), "<svg")) {
-					t.Errorf("artifact %s (%s) unreadable: %v", a, path, err)
+				if tc.rate == 0 && res.Metrics["rate_bps"] != 50e6 {
+					t.Errorf("rate_bps = %v, want the 50 Mbit/s default", res.Metrics["rate_bps"])
 				}
-			}
-			labtest.RequireReadablePcap(t, res.Artifacts["pcap"], "initial window")
+				for _, a := range []string{"tseq_svg", "cwnd_svg"} {
+					path := res.Artifacts[a]
+					if path == "" {
+						t.Errorf("no %s artifact", a)
+						continue
+					}
+					if b, err := os.ReadFile(path); err != nil || !strings.Contains(string(b), "<svg") {
+						t.Errorf("artifact %s (%s) unreadable: %v", a, path, err)
+					}
+				}
+			})
 		})
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/tcplab/tcplab/internal/netlab"
+	"github.com/tcplab/tcplab/internal/capture"
 )
 
 func init() { Register(70, func() Experiment { return NewTimewait() }) }
@@ -81,29 +81,10 @@ func (t *Timewait) Run(ctx context.Context, p Plan) (*Result, error) {
 		return nil, err
 	}
 	r := NewResult(t, p, t.params())
-	b, err := Setup(ctx, t.Name(), p, netlab.ClientServer, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer b.Close()
-	if err := b.Capture(b.Client, b.ClientIf); err != nil {
-		return nil, err
-	}
-	obs, err := t.drive(ctx, b, p)
-	if err != nil {
-		return nil, err
-	}
-	pkts, cstats, err := b.StopCaptures()
-	if err != nil {
-		return nil, err
-	}
-	b.RecordEnv(r)
-	b.RecordLinkStats(r)
-	r.Metric("capture_kernel_drops", float64(cstats.KernelDrops))
-	w := t.observeWire(obs, pkts)
-	t.check(r, p, obs, w)
-	if err := WritePcap(r, p.PcapPath(t.Name()), pkts); err != nil {
-		return nil, err
-	}
-	return r.Finish(), nil
+	return runInLab(ctx, t, p, r, labRun[*twObs]{
+		drive: t.drive,
+		verdict: func(_ *Bench, obs *twObs, pkts []capture.Packet) {
+			t.check(r, p, obs, t.observeWire(obs, pkts))
+		},
+	})
 }

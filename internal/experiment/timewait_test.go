@@ -1,53 +1,37 @@
 package experiment
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/tcplab/tcplab/internal/labtest"
 )
 
 // TestTimewaitVerdicts runs the timewait experiment at a short RTT with
 // the kernel's reuse delay and at a longer RTT with a shortened one, and
 // requires every check to pass, with the annotated capture written.
 func TestTimewaitVerdicts(t *testing.T) {
-	labtest.RequirePriv(t)
-	for _, tc := range []struct {
-		rtt, delay time.Duration
-	}{
-		{5 * time.Millisecond, time.Second},
-		{60 * time.Millisecond, 250 * time.Millisecond},
-	} {
-		t.Run(tc.rtt.String(), func(t *testing.T) {
-			p := DefaultPlan()
-			p.RTT = tc.rtt
-			p.OutDir = t.TempDir()
-			tw := NewTimewait()
-			tw.ReuseDelay = tc.delay
-			var progress strings.Builder
-			tw.Progress = &progress
-			res, err := tw.Run(context.Background(), p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			requireAllPass(t, res)
-			if got, want := res.Metrics["connects_before_exhaustion"], res.Metrics["predicted_connects"]; got != want || got != float64(tw.Ports) {
-				t.Errorf("%v connects before EADDRNOTAVAIL, predicted %v, range %d", got, want, tw.Ports)
-			}
-			if got := res.Metrics["pool_ports_used"]; got != float64(tw.PoolConns) {
-				t.Errorf("the pool used %v ports, want %d", got, tw.PoolConns)
-			}
-			if got := res.Metrics["reuse_min_gap_ms"]; got < ms(tc.delay)-3 {
-				t.Errorf("a port was reused %.1f ms after its TIME_WAIT began, before tcp_tw_reuse_delay %v", got, tc.delay)
-			}
-			if progress.Len() != 0 {
-				t.Errorf("progress written without WaitExpiry: %q", progress.String())
-			}
-			labtest.RequireReadablePcap(t, res.Artifacts["pcap"], "fails with EADDRNOTAVAIL")
-		})
-	}
+	runVerdicts(t, []time.Duration{5 * time.Millisecond, 60 * time.Millisecond}, func(rtt time.Duration) (Experiment, Plan) {
+		tw := NewTimewait()
+		if rtt > 5*time.Millisecond {
+			tw.ReuseDelay = 250 * time.Millisecond
+		}
+		tw.Progress = &strings.Builder{}
+		return tw, planAt(rtt)
+	}, "fails with EADDRNOTAVAIL", func(t *testing.T, e Experiment, _ Plan, res *Result) {
+		tw := e.(*Timewait)
+		if got, want := res.Metrics["connects_before_exhaustion"], res.Metrics["predicted_connects"]; got != want || got != float64(tw.Ports) {
+			t.Errorf("%v connects before EADDRNOTAVAIL, predicted %v, range %d", got, want, tw.Ports)
+		}
+		if got := res.Metrics["pool_ports_used"]; got != float64(tw.PoolConns) {
+			t.Errorf("the pool used %v ports, want %d", got, tw.PoolConns)
+		}
+		if got := res.Metrics["reuse_min_gap_ms"]; got < ms(tw.ReuseDelay)-3 {
+			t.Errorf("a port was reused %.1f ms after its TIME_WAIT began, before tcp_tw_reuse_delay %v", got, tw.ReuseDelay)
+		}
+		if progress := tw.Progress.(*strings.Builder); progress.Len() != 0 {
+			t.Errorf("progress written without WaitExpiry: %q", progress.String())
+		}
+	})
 }
 
 // TestTimewaitValidate rejects parameters the run cannot honour.

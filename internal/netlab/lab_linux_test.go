@@ -116,10 +116,17 @@ func median(ds []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
-func TestConnectTakesOneRTT(t *testing.T) {
+func TestConnectTakesOneRTT(t *testing.T) { checkConnectTakesOneRTT(t, "") }
+
+// checkConnectTakesOneRTT times connect(2) and reads tcpi_rtt across a link
+// of the given kind ("" for the default) at 5 and 40 ms: both are one RTT.
+func checkConnectTakesOneRTT(t *testing.T, kind string) {
 	for _, rtt := range []time.Duration{5 * time.Millisecond, 40 * time.Millisecond} {
 		t.Run(rtt.String(), func(t *testing.T) {
-			l := newTestLab(t, Config{Link: LinkConfig{Delay: rtt / 2}})
+			l := newTestLab(t, Config{Link: LinkConfig{Kind: kind, Delay: rtt / 2}})
+			if k := l.Links[0].Kind(); kind != "" && k != kind {
+				t.Fatalf("link kind %q, want %q", k, kind)
+			}
 			_, port := listenIn(t, l.Server, l.ServerAddr)
 			wall, kernel := connectTimes(t, l.Client, l.ServerAddr, port, 7)
 			tol := max(rtt*3/100, time.Millisecond)
@@ -128,6 +135,11 @@ func TestConnectTakesOneRTT(t *testing.T) {
 				if m := median(ds); m < rtt-tol || m > rtt+tol {
 					t.Errorf("median %s %v, want %v ± %v; link %+v", what, m, rtt, tol, l.Links[0].Stats())
 				}
+			}
+			// On veth the first connect needs no ARP exchange: the
+			// neighbours are static, so it takes one RTT like the rest.
+			if first := wall[0]; kind == KindVeth && first > rtt+max(tol, 2*time.Millisecond) {
+				t.Errorf("first connect took %v: more than one RTT (an ARP exchange across the link?)", first)
 			}
 			st := l.Links[0].Stats()
 			if st.Forward.Forwarded < 14 || st.Reverse.Forwarded < 7 {
@@ -295,10 +307,16 @@ func TestSysctlsReadBackAndHostUnchanged(t *testing.T) {
 // through two labs with the same seed: the same packets are lost, and they
 // are the ones LossDrop names (the relay numbers packets from 0, and the
 // lab's links carry nothing else).
-func TestLossDeterministicAcrossLabs(t *testing.T) {
+func TestLossDeterministicAcrossLabs(t *testing.T) { checkLossDeterministic(t, "") }
+
+// checkLossDeterministic runs the test of TestLossDeterministicAcrossLabs
+// on a link of the given kind ("" for the default) and returns the forward
+// counters of the first lab and the datagrams LossDrop keeps.
+func checkLossDeterministic(t *testing.T, kind string) (DirectionStats, []uint32) {
+	t.Helper()
 	const n, loss = 300, 0.2
 	run := func(seed int64) (got []uint32, st DirectionStats) {
-		l := newTestLab(t, Config{Link: LinkConfig{Loss: loss, Seed: seed, Delay: time.Millisecond}})
+		l := newTestLab(t, Config{Link: LinkConfig{Kind: kind, Loss: loss, Seed: seed, Delay: time.Millisecond}})
 		rx := socketIn(t, l.Server, unix.SOCK_DGRAM)
 		if err := unix.Bind(rx, sockaddr(l.ServerAddr, 9)); err != nil {
 			t.Fatal(err)
@@ -329,6 +347,7 @@ func TestLossDeterministicAcrossLabs(t *testing.T) {
 	if sta.Offered != n || sta.DroppedLoss != uint64(n-len(want)) {
 		t.Errorf("stats %+v: want %d offered, %d lost", sta, n, n-len(want))
 	}
+	return sta, want
 }
 
 func TestRateRoughlyRight(t *testing.T) {
@@ -388,9 +407,7 @@ func TestProxyTopology(t *testing.T) {
 // left behind: with nothing referring to them, the namespaces are gone.
 func TestCloseLeavesNothing(t *testing.T) {
 	labtest.RequirePriv(t)
-	procsBefore := runtime.GOMAXPROCS(0)
-	before := openFds(t)
-	mapsBefore := socketMappings(t)
+	before := takeLeftovers(t)
 	for i := range 100 {
 		l, err := New(context.Background(), Config{Name: "leak", Link: LinkConfig{Delay: time.Millisecond}})
 		if err != nil {
@@ -413,24 +430,50 @@ func TestCloseLeavesNothing(t *testing.T) {
 			assertNoThreadIn(t, ino)
 		}
 	}
+	after := before.requireNoneLeft(t, "tun", "bpf")
+	if len(after) > len(before.fds)+2 { // the runtime may open a descriptor or two of its own
+		t.Errorf("%d descriptors before 100 labs, %d after", len(before.fds), len(after))
+	}
+}
+
+// leftovers is what closed labs must give back: descriptors, socket ring
+// mappings and GOMAXPROCS as they were before the labs.
+type leftovers struct {
+	procs int
+	fds   map[string]string
+	maps  int
+}
+
+func takeLeftovers(t testing.TB) leftovers {
+	return leftovers{procs: runtime.GOMAXPROCS(0), fds: openFds(t), maps: socketMappings(t)}
+}
+
+// requireNoneLeft fails t for every new descriptor to a namespace, an
+// eventfd, a socket or a target containing one of also; for ring mappings
+// and GOMAXPROCS that differ from before; and for relay spin slots still
+// taken. It returns the descriptors open now.
+func (before leftovers) requireNoneLeft(t testing.TB, also ...string) map[string]string {
+	t.Helper()
 	after := openFds(t)
 	for fd, target := range after {
-		if before[fd] != target && (strings.HasPrefix(target, "net:") || strings.Contains(target, "tun") || strings.Contains(target, "eventfd") || strings.Contains(target, "bpf") || strings.HasPrefix(target, "socket:")) {
+		leaked := strings.HasPrefix(target, "net:") || strings.Contains(target, "eventfd") || strings.HasPrefix(target, "socket:")
+		for _, s := range also {
+			leaked = leaked || strings.Contains(target, s)
+		}
+		if before.fds[fd] != target && leaked {
 			t.Errorf("descriptor %s → %s left open", fd, target)
 		}
 	}
-	if len(after) > len(before)+2 { // the runtime may open a descriptor or two of its own
-		t.Errorf("%d descriptors before 100 labs, %d after", len(before), len(after))
+	if n := socketMappings(t); n != before.maps {
+		t.Errorf("%d socket mappings (rings) before the labs, %d after", before.maps, n)
 	}
-	if n := socketMappings(t); n != mapsBefore {
-		t.Errorf("%d socket mappings (tap rings) before 100 labs, %d after", mapsBefore, n)
-	}
-	if got := runtime.GOMAXPROCS(0); got != procsBefore {
-		t.Errorf("GOMAXPROCS %d after the labs closed, was %d", got, procsBefore)
+	if got := runtime.GOMAXPROCS(0); got != before.procs {
+		t.Errorf("GOMAXPROCS %d after the labs closed, was %d", got, before.procs)
 	}
 	if n := spinners.Load(); n != 0 {
 		t.Errorf("%d relay spin slots still taken", n)
 	}
+	return after
 }
 
 func TestNetemKind(t *testing.T) {

@@ -213,8 +213,16 @@ func newTUNLink(l *Lab, index int, cfg LinkConfig, a, b end) (*Link, error) {
 	if err != nil {
 		return nil, err
 	}
+	k := relayLink(KindTUN, cfg, a, b, r, ports[0].tap.dropped, ports[1].tap.dropped)
+	l.addCleanup(k.close) // runs before the devices and rings close
+	return k, nil
+}
+
+// relayLink is the Link of relay r between ends a and b, whose ports count
+// the frames their devices dropped with droppedA and droppedB.
+func relayLink(kind string, cfg LinkConfig, a, b end, r *relay, droppedA, droppedB func() uint64) *Link {
 	k := &Link{
-		kind: KindTUN,
+		kind: kind,
 		cfg:  cfg,
 		a:    a.role + "/" + a.ifname,
 		b:    b.role + "/" + b.ifname,
@@ -222,10 +230,9 @@ func newTUNLink(l *Lab, index int, cfg LinkConfig, a, b end) (*Link, error) {
 	}
 	k.stats = func() LinkStats {
 		st := LinkStats{Forward: r.stats(0), Reverse: r.stats(1)}
-		st.Forward.DeviceDropped = ports[0].tap.dropped()
-		st.Reverse.DeviceDropped = ports[1].tap.dropped()
+		st.Forward.DeviceDropped = droppedA()
+		st.Reverse.DeviceDropped = droppedB()
 		return st
 	}
-	l.addCleanup(k.close) // runs before the devices and rings close
-	return k, nil
+	return k
 }

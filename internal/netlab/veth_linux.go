@@ -132,19 +132,7 @@ func newVethLink(l *Lab, index int, cfg LinkConfig, a, b end) (*Link, error) {
 	if err != nil {
 		return fail(err)
 	}
-	k := &Link{
-		kind: KindVeth,
-		cfg:  cfg,
-		a:    a.role + "/" + a.ifname,
-		b:    b.role + "/" + b.ifname,
-		stop: r.stop,
-	}
-	k.stats = func() LinkStats {
-		st := LinkStats{Forward: r.stats(0), Reverse: r.stats(1)}
-		st.Forward.DeviceDropped = ports[0].dropped()
-		st.Reverse.DeviceDropped = ports[1].dropped()
-		return st
-	}
+	k := relayLink(KindVeth, cfg, a, b, r, ports[0].dropped, ports[1].dropped)
 	l.addCleanup(k.close) // runs before the ports close
 	return k, nil
 }

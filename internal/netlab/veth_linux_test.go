@@ -8,9 +8,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"runtime"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,76 +18,17 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func TestVethConnectTakesOneRTT(t *testing.T) {
-	for _, rtt := range []time.Duration{5 * time.Millisecond, 40 * time.Millisecond} {
-		t.Run(rtt.String(), func(t *testing.T) {
-			l := newTestLab(t, Config{Link: LinkConfig{Kind: KindVeth, Delay: rtt / 2}})
-			if k := l.Links[0].Kind(); k != KindVeth {
-				t.Fatalf("link kind %q, want %q", k, KindVeth)
-			}
-			_, port := listenIn(t, l.Server, l.ServerAddr)
-			// The first connect needs no ARP exchange: the neighbours are
-			// static, so it takes one RTT like the rest.
-			wall, kernel := connectTimes(t, l.Client, l.ServerAddr, port, 7)
-			tol := max(rtt*3/100, time.Millisecond)
-			t.Logf("RTT %v: connect() %v, tcpi_rtt %v", rtt, wall, kernel)
-			for what, ds := range map[string][]time.Duration{"connect()": wall, "tcpi_rtt": kernel} {
-				if m := median(ds); m < rtt-tol || m > rtt+tol {
-					t.Errorf("median %s %v, want %v ± %v; link %+v", what, m, rtt, tol, l.Links[0].Stats())
-				}
-			}
-			if first := wall[0]; first > rtt+max(tol, 2*time.Millisecond) {
-				t.Errorf("first connect took %v: more than one RTT (an ARP exchange across the link?)", first)
-			}
-			st := l.Links[0].Stats()
-			if st.Forward.Forwarded < 14 || st.Reverse.Forwarded < 7 {
-				t.Errorf("link stats %+v: want at least 2 packets forward and 1 back per connect", st)
-			}
-		})
-	}
-}
+func TestVethConnectTakesOneRTT(t *testing.T) { checkConnectTakesOneRTT(t, KindVeth) }
 
 // TestVethLossDeterministic is TestLossDeterministicAcrossLabs on the veth
 // link: the relay numbers the frames it reads, and with static neighbours
 // and IPv6 off the link carries only the datagrams, so LossDrop names the
 // lost ones exactly.
 func TestVethLossDeterministic(t *testing.T) {
-	const n, loss = 300, 0.2
-	run := func(seed int64) (got []uint32, st DirectionStats) {
-		l := newTestLab(t, Config{Link: LinkConfig{Kind: KindVeth, Loss: loss, Seed: seed, Delay: time.Millisecond}})
-		rx := socketIn(t, l.Server, unix.SOCK_DGRAM)
-		if err := unix.Bind(rx, sockaddr(l.ServerAddr, 9)); err != nil {
-			t.Fatal(err)
-		}
-		tx := socketIn(t, l.Client, unix.SOCK_DGRAM)
-		if err := unix.Connect(tx, sockaddr(l.ServerAddr, 9)); err != nil {
-			t.Fatal(err)
-		}
-		send(t, tx, n, 64, 50*time.Microsecond)
-		got, _ = readAll(t, rx, 300*time.Millisecond)
-		return got, l.Links[0].Stats().Forward
-	}
-	var want []uint32
-	for i := range uint32(n) {
-		if !LossDrop(1, 0, uint64(i), loss) {
-			want = append(want, i)
-		}
-	}
-	a, sta := run(1)
-	b, _ := run(1)
-	c, _ := run(2)
-	if !slices.Equal(a, want) || !slices.Equal(b, want) {
-		t.Fatalf("seed 1 delivered\n%v\nand\n%v\nLossDrop keeps\n%v", a, b, want)
-	}
-	if slices.Equal(a, c) {
-		t.Error("seeds 1 and 2 lost the same packets")
-	}
-	if sta.Offered != n || sta.DroppedLoss != uint64(n-len(want)) {
-		t.Errorf("stats %+v: want %d offered, %d lost", sta, n, n-len(want))
-	}
+	sta, kept := checkLossDeterministic(t, KindVeth)
 	// The pipe counts IP bytes, as on the TUN link: 28 bytes of headers
 	// and 64 of payload per datagram, no Ethernet header.
-	if want := uint64(len(want)) * (20 + 8 + 64); sta.Bytes != want {
+	if want := uint64(len(kept)) * (20 + 8 + 64); sta.Bytes != want {
 		t.Errorf("forwarded %d bytes, want %d (IP bytes only)", sta.Bytes, want)
 	}
 }
@@ -341,9 +279,7 @@ func neighboursIn(t *testing.T, ns *NS, name string) map[string]net.HardwareAddr
 // their veth pairs are gone.
 func TestVethCloseLeavesNothing(t *testing.T) {
 	labtest.RequirePriv(t)
-	procsBefore := runtime.GOMAXPROCS(0)
-	before := openFds(t)
-	mapsBefore := socketMappings(t)
+	before := takeLeftovers(t)
 	for i := range 30 {
 		l, err := New(context.Background(), Config{Name: "leak", Topology: ClientProxyServer, Link: LinkConfig{Kind: KindVeth, Delay: time.Millisecond}})
 		if err != nil {
@@ -360,21 +296,7 @@ func TestVethCloseLeavesNothing(t *testing.T) {
 			assertNoThreadIn(t, ino)
 		}
 	}
-	after := openFds(t)
-	for fd, target := range after {
-		if before[fd] != target && (strings.HasPrefix(target, "net:") || strings.Contains(target, "eventfd") || strings.HasPrefix(target, "socket:")) {
-			t.Errorf("descriptor %s → %s left open", fd, target)
-		}
-	}
-	if n := socketMappings(t); n != mapsBefore {
-		t.Errorf("%d socket mappings (rings) before the labs, %d after", mapsBefore, n)
-	}
-	if got := runtime.GOMAXPROCS(0); got != procsBefore {
-		t.Errorf("GOMAXPROCS %d after the labs closed, was %d", got, procsBefore)
-	}
-	if n := spinners.Load(); n != 0 {
-		t.Errorf("%d relay spin slots still taken", n)
-	}
+	before.requireNoneLeft(t)
 }
 
 // TestVethLabOnlyWhereAsked checks that a lab whose Kind is empty takes TUN

@@ -1,6 +1,7 @@
 package peer
 
 import (
+	"context"
 	"net"
 	"sync"
 	"time"
@@ -89,6 +90,21 @@ func (a *acceptor) doneChan() <-chan struct{} {
 	defer a.mu.Unlock()
 	a.initLocked()
 	return a.done
+}
+
+// handlerContext returns a context for one connection's handler: it is
+// cancelled when the acceptor closes or when cancel is called, which the
+// handler must do when it returns.
+func (a *acceptor) handlerContext() (ctx context.Context, cancel context.CancelFunc) {
+	ctx, cancel = context.WithCancel(context.Background())
+	go func() {
+		select {
+		case <-a.doneChan():
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
 }
 
 // close stops the listeners, closes every tracked socket and waits for the

@@ -108,6 +108,22 @@ func (res closeResult) apply(rec *ConnRecord) {
 	rec.Reset = res.reset
 }
 
+// closeConn closes nc with finishConn and completes its record rec: when,
+// by whom, why, the error if any and what the close did; then it records
+// EventClosed.
+func (r *recorder) closeConn(rec *ConnRecord, nc net.Conn, mode CloseMode, drain time.Duration, by Closer, reason string, err error) {
+	res := finishConn(nc, mode, drain)
+	now := time.Now()
+	r.update(rec, func(c *ConnRecord) {
+		c.Closed, c.ClosedBy, c.Reason = now, by, reason
+		if err != nil {
+			c.Err = err.Error()
+		}
+		res.apply(c)
+	})
+	r.event(Event{At: now, Kind: EventClosed, Conn: rec.ID, Detail: reason})
+}
+
 // isTimeout reports whether err is a deadline or context expiry.
 func isTimeout(err error) bool {
 	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {

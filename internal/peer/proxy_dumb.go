@@ -1,7 +1,6 @@
 package peer
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net"
@@ -62,16 +61,7 @@ func (p *DumbProxy) handle(nc net.Conn, accepted time.Time) {
 	rec := p.rec.newConn(addrString(nc.LocalAddr()), addrString(nc.RemoteAddr()), accepted)
 	p.rec.event(Event{At: accepted, Kind: EventAccepted, Conn: rec.ID})
 	end := func(by Closer, reason string, err error) {
-		res := finishConn(nc, CloseImmediate, 0)
-		now := time.Now()
-		p.rec.update(rec, func(r *ConnRecord) {
-			r.Closed, r.ClosedBy, r.Reason = now, by, reason
-			if err != nil {
-				r.Err = err.Error()
-			}
-			res.apply(r)
-		})
-		p.rec.event(Event{At: now, Kind: EventClosed, Conn: rec.ID, Detail: reason})
+		p.rec.closeConn(rec, nc, CloseImmediate, 0, by, reason, err)
 	}
 
 	// Read one request, consuming exactly its bytes from the socket.
@@ -97,15 +87,8 @@ func (p *DumbProxy) handle(nc net.Conn, accepted time.Time) {
 	if dial == nil {
 		dial = Dialer()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := p.acc.handlerContext()
 	defer cancel()
-	go func() {
-		select {
-		case <-p.acc.doneChan():
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 	start := time.Now()
 	up, err := dial(ctx, p.Config.Upstream)
 	if err != nil {

@@ -95,26 +95,10 @@ func (p *SmartProxy) handle(nc net.Conn, accepted time.Time) {
 	rec := p.rec.newConn(addrString(nc.LocalAddr()), addrString(nc.RemoteAddr()), accepted)
 	p.rec.event(Event{At: accepted, Kind: EventAccepted, Conn: rec.ID})
 	end := func(by Closer, reason string, err error, mode CloseMode) {
-		res := finishConn(nc, mode, 0)
-		now := time.Now()
-		p.rec.update(rec, func(r *ConnRecord) {
-			r.Closed, r.ClosedBy, r.Reason = now, by, reason
-			if err != nil {
-				r.Err = err.Error()
-			}
-			res.apply(r)
-		})
-		p.rec.event(Event{At: now, Kind: EventClosed, Conn: rec.ID, Detail: reason})
+		p.rec.closeConn(rec, nc, mode, 0, by, reason, err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := p.acc.handlerContext()
 	defer cancel()
-	go func() {
-		select {
-		case <-p.acc.doneChan():
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 
 	src := &prefixReader{r: nc}
 	r := httpwire.NewReader(src)

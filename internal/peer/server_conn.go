@@ -303,18 +303,7 @@ func (c *serverConn) writeError(w *httpwire.Writer, pe *httpwire.ProtocolError) 
 
 // finish closes the connection and completes its record.
 func (c *serverConn) finish(by Closer, reason string, err error, mode CloseMode) {
-	res := finishConn(c.nc, mode, c.s.Config.DrainTimeout)
-	now := time.Now()
-	c.s.rec.update(c.rec, func(rec *ConnRecord) {
-		rec.Closed = now
-		rec.ClosedBy = by
-		rec.Reason = reason
-		if err != nil {
-			rec.Err = err.Error()
-		}
-		res.apply(rec)
-	})
-	c.s.rec.event(Event{At: now, Kind: EventClosed, Conn: c.rec.ID, Detail: reason})
+	c.s.rec.closeConn(c.rec, c.nc, mode, c.s.Config.DrainTimeout, by, reason, err)
 }
 
 // hasToken reports whether a comma-separated field called name lists tok,
