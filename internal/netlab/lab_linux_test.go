@@ -138,7 +138,10 @@ func checkConnectTakesOneRTT(t *testing.T, kind string) {
 			}
 			// On veth the first connect needs no ARP exchange: the
 			// neighbours are static, so it takes one RTT like the rest.
-			if first := wall[0]; kind == KindVeth && first > rtt+max(tol, 2*time.Millisecond) {
+			// An ARP exchange would cost a whole second RTT; the first
+			// packets through a fresh relay may be a few ms late on a
+			// busy machine, which is not what this looks for.
+			if first := wall[0]; kind == KindVeth && first > rtt+max(rtt/2, 3*time.Millisecond) {
 				t.Errorf("first connect took %v: more than one RTT (an ARP exchange across the link?)", first)
 			}
 			st := l.Links[0].Stats()
