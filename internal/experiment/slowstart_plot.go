@@ -47,7 +47,7 @@ func ssTimeSequence(w ssWire, run *ssRun) plot.Chart {
 		}
 	}
 	return plot.Chart{
-		Title:  fmt.Sprintf("Cold transfer at the sender: one step per round trip (%s segments)", ssInts(ph.flights)),
+		Title:  fmt.Sprintf("Cold transfer: one step per round trip (%s segments)", ssInts(ph.flights)),
 		XLabel: "ms since the request arrived",
 		YLabel: "sequence number (kB of the transfer)",
 		Series: []plot.Series{
@@ -79,16 +79,18 @@ func ssCwndChart(run *ssRun, w ssWire, rtt time.Duration) plot.Chart {
 		label := ph.name
 		switch ph.name {
 		case "idle":
-			label = "after idle, tcp_slow_start_after_idle=1"
+			label = "idle, restart on (=1)"
 		case "idle_noss":
-			label = "after idle, tcp_slow_start_after_idle=0"
+			label = "idle, restart off (=0)"
 		}
 		series = append(series, plot.Series{Name: label, Points: pts})
 	}
 	return plot.Chart{
-		Title:  "Sender's cwnd (TCP_INFO) in each transfer",
+		Title:  "Sender's cwnd (TCP_INFO) per transfer; restart = tcp_slow_start_after_idle",
 		XLabel: "ms since the response was written",
 		YLabel: "cwnd (segments)",
 		Series: series,
+		// Every transfer rises from the left; the bottom right stays empty.
+		LegendBottomRight: true,
 	}
 }

@@ -26,6 +26,9 @@ type Series struct {
 type Chart struct {
 	Title, XLabel, YLabel string
 	Series                []Series
+	// LegendBottomRight moves the legend from the top left, where rising
+	// series start, to the bottom right, where rising series have left.
+	LegendBottomRight bool
 }
 
 // palette is a colour-blind friendly set (Okabe–Ito).
@@ -43,8 +46,8 @@ func (c Chart) SaveSVG(path string) error {
 	p.Title.Text = c.Title
 	p.X.Label.Text = c.XLabel
 	p.Y.Label.Text = c.YLabel
-	p.Legend.Top = true
-	p.Legend.Left = true
+	p.Legend.Top = !c.LegendBottomRight
+	p.Legend.Left = !c.LegendBottomRight
 	p.Add(plotter.NewGrid())
 	for i, s := range c.Series {
 		if len(s.Points) == 0 {

@@ -67,6 +67,14 @@ func (w Waterfall) SaveSVG(path string) error {
 		}
 	}
 	p.Y.Min, p.Y.Max = 0, float64(n+1)
+	// Room on the right for the legend, so it never covers a bar.
+	maxEnd := 0.0
+	for _, b := range w.Bars {
+		for _, ph := range b.Phases {
+			maxEnd = max(maxEnd, ph.End)
+		}
+	}
+	p.X.Min, p.X.Max = 0, maxEnd*1.22+1
 	ticks := make([]plot.Tick, 0, n)
 	for i, b := range w.Bars {
 		ticks = append(ticks, plot.Tick{Value: float64(n - i), Label: b.Label})
