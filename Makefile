@@ -35,7 +35,7 @@ deps:
 	$(SUDO) scripts/install-deps.sh
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -exec "$(SUDO)" ./httpwire/ ./internal/netlab/
+	$(GO) test -run '^$$' -bench . -benchmem -exec "$(SUDO)" ./httpwire/ ./internal/netlab/ ./internal/capture/
 	cd bench && $(GO) test -run '^$$' -bench . -benchmem ./...
 
 fuzz-short:

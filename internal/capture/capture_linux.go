@@ -12,8 +12,11 @@ import (
 )
 
 // drainLimit bounds how long Stop waits for the reader to take the frames the
-// kernel has already queued on the socket.
-const drainLimit = 500 * time.Millisecond
+// kernel has already queued on the socket. After a transfer at the
+// emulator's top rate the backlog takes about a second to read; closing
+// earlier would discard queued frames that PACKET_STATISTICS never counts
+// as drops.
+const drainLimit = 5 * time.Second
 
 // stopLimit bounds how long Stop waits for the reader to return after Close.
 const stopLimit = 2 * time.Second
@@ -125,7 +128,7 @@ func (c *Capture) stats() error {
 }
 
 // Stop waits until the reader has taken every frame the kernel had already
-// queued (at most half a second), closes the socket, and returns the
+// queued (at most drainLimit), closes the socket, and returns the
 // packets in the order the kernel queued them. Calling Stop again returns
 // the same packets and error.
 func (c *Capture) Stop() ([]Packet, Stats, error) {

@@ -15,7 +15,7 @@ import (
 // (net.core.rmem_default, 212992 bytes) holds only about 160 loopback frames
 // or 90 full-size Ethernet frames: a burst of a few hundred, faster than the
 // reader goroutine is scheduled, was measured to lose 40–70 % of the frames.
-const rcvBuf = 16 << 20
+const rcvBuf = 128 << 20
 
 // snapLen is the largest frame read whole: a 64 KB GSO super-frame on a
 // veth or loopback fits, so nothing is ever cut short.
