@@ -164,6 +164,9 @@ func (b *Bench) Record(r *Result, kernelDrops int) {
 	b.RecordEnv(r)
 	b.RecordLinkStats(r)
 	r.Metric("capture_kernel_drops", float64(kernelDrops))
+	if kernelDrops > 0 {
+		r.Finding("the capture lost %d frames in the kernel (PACKET_STATISTICS): what the wire witness says may be incomplete", kernelDrops)
+	}
 }
 
 // RecordEnv fills r.Env with the kernel, the link and every sysctl the lab
@@ -197,6 +200,7 @@ func (b *Bench) RecordLinkStats(r *Result) {
 		for dir, d := range st.Dirs() {
 			r.Metric(fmt.Sprintf("%s_%s_forwarded", prefix, dir), float64(d.Forwarded))
 			r.Metric(fmt.Sprintf("%s_%s_dropped", prefix, dir), float64(d.DroppedQueue+d.DroppedLoss))
+			r.Metric(fmt.Sprintf("%s_%s_late_p99_us", prefix, dir), float64(d.LateP99)/float64(time.Microsecond))
 		}
 	}
 }
