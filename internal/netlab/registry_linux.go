@@ -184,6 +184,9 @@ func (r *Registry) List() ([]LabState, error) {
 // may be a lab made by hand, with scripts/lab-up.sh); a lab whose mounts
 // cannot be removed keeps its state, so a later call tries again.
 func (r *Registry) ReclaimStale() ([]string, error) {
+	if _, err := os.Stat(r.StateDir); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // no named lab was ever made here: leave /run as it is
+	}
 	unlock, err := r.lock()
 	if err != nil {
 		if errors.Is(err, fs.ErrPermission) {
