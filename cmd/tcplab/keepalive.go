@@ -1,9 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"time"
-
 	"github.com/tcplab/tcplab/internal/experiment"
 	"github.com/urfave/cli/v2"
 )
@@ -23,19 +20,7 @@ func init() {
 			ka := e.(*experiment.KeepAlive)
 			ka.Requests, ka.Timeout, ka.Max = c.Int("requests"), c.Duration("timeout"), c.Int("max")
 			ka.Size, ka.Repeats = c.Int("size"), c.Int("repeats")
-			switch {
-			case ka.Requests < 2 || ka.Requests > 20:
-				return fmt.Errorf("--requests %d out of range (2 to 20)", ka.Requests)
-			case ka.Timeout < 200*time.Millisecond || ka.Timeout > 30*time.Second:
-				return fmt.Errorf("--timeout %v out of range (200ms to 30s)", ka.Timeout)
-			case ka.Max < 2 || ka.Max > 20:
-				return fmt.Errorf("--max %d out of range (2 to 20)", ka.Max)
-			case ka.Size < 1 || ka.Size > 10_000:
-				return fmt.Errorf("--size %d out of range (1 to 10000 bytes)", ka.Size)
-			case ka.Repeats < 1 || ka.Repeats > 5:
-				return fmt.Errorf("--repeats %d out of range (1 to 5)", ka.Repeats)
-			}
-			return nil
+			return ka.Validate()
 		},
 	})
 }

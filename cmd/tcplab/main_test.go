@@ -44,6 +44,24 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 	}
 }
 
+// An experiment's own parameter checks reach the command line as usage
+// errors that name the flag, before any lab is built.
+func TestExperimentFlagErrorsNameTheFlag(t *testing.T) {
+	for _, args := range [][]string{
+		{"keepalive", "--max", "1"},
+		{"retry", "--close-after", "9"},
+		{"pageload", "--bw-rate", "10kbit"},
+		{"nagle", "--body", "0"},
+		{"timewait", "--reuse-delay", "1500us"},
+		{"tfo", "--qlen", "0"},
+	} {
+		code, _, stderr := runCLI(t, args...)
+		if code != exitCannotRun || !strings.Contains(stderr, args[1]) {
+			t.Errorf("tcplab %v: exit %d, stderr %q; want %d naming %s", args, code, stderr, exitCannotRun, args[1])
+		}
+	}
+}
+
 func TestParseRate(t *testing.T) {
 	for _, tc := range []struct {
 		in   string

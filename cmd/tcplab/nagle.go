@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/tcplab/tcplab/internal/experiment"
 	"github.com/urfave/cli/v2"
 )
@@ -19,15 +17,7 @@ func init() {
 		apply: func(c *cli.Context, e experiment.Experiment) error {
 			n := e.(*experiment.Nagle)
 			n.Exchanges, n.Burst, n.BodyBytes = c.Int("exchanges"), c.Int("burst"), c.Int("body")
-			switch {
-			case n.Exchanges < 3 || n.Exchanges > 1000:
-				return fmt.Errorf("--exchanges %d out of range (3 to 1000)", n.Exchanges)
-			case n.Burst < 20 || n.Burst > 10_000:
-				return fmt.Errorf("--burst %d out of range (20 to 10000)", n.Burst)
-			case n.BodyBytes < 1 || n.BodyBytes > 500:
-				return fmt.Errorf("--body %d out of range (1 to 500)", n.BodyBytes)
-			}
-			return nil
+			return n.Validate()
 		},
 	})
 }

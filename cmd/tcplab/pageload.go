@@ -27,21 +27,7 @@ func init() {
 			}
 			pl.Objects, pl.Size, pl.Parallel, pl.Repeats = c.Int("objects"), c.Int("size"), c.Int("parallel"), c.Int("repeats")
 			pl.BandwidthRate, pl.BandwidthSize = rate, c.Int("bw-size")
-			switch {
-			case pl.Objects < 2 || pl.Objects > 64:
-				return fmt.Errorf("--objects %d out of range (2 to 64)", pl.Objects)
-			case pl.Size < 1 || pl.Size > 1<<20:
-				return fmt.Errorf("--size %d out of range (1 to 1048576 bytes)", pl.Size)
-			case pl.Parallel < 2 || pl.Parallel > 16:
-				return fmt.Errorf("--parallel %d out of range (2 to 16)", pl.Parallel)
-			case pl.Repeats < 0 || pl.Repeats > 5:
-				return fmt.Errorf("--repeats %d out of range (0 to 5)", pl.Repeats)
-			case rate < 100_000 || rate > 100_000_000:
-				return fmt.Errorf("--bw-rate %d bit/s out of range (100kbit to 100mbit)", rate)
-			case pl.BandwidthSize != 0 && (pl.BandwidthSize < 1024 || pl.BandwidthSize > 8<<20):
-				return fmt.Errorf("--bw-size %d out of range (0, or 1024 to 8388608 bytes)", pl.BandwidthSize)
-			}
-			return nil
+			return pl.Validate()
 		},
 	})
 }

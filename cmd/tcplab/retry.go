@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/tcplab/tcplab/internal/experiment"
 	"github.com/urfave/cli/v2"
 )
@@ -21,17 +19,7 @@ func init() {
 			x := e.(*experiment.Retry)
 			x.Requests, x.CloseAfter = c.Int("requests"), c.Int("close-after")
 			x.Size, x.Short = c.Int("size"), c.Int("short")
-			switch {
-			case x.Requests < 3 || x.Requests > 30:
-				return fmt.Errorf("--requests %d out of range (3 to 30)", x.Requests)
-			case x.CloseAfter < 2 || x.CloseAfter >= x.Requests:
-				return fmt.Errorf("--close-after %d out of range (2 to --requests minus 1 = %d)", x.CloseAfter, x.Requests-1)
-			case x.Size < 2 || x.Size > 1<<20:
-				return fmt.Errorf("--size %d out of range (2 B to 1 MiB)", x.Size)
-			case x.Short < 1 || x.Short >= x.Size:
-				return fmt.Errorf("--short %d out of range (1 to --size minus 1)", x.Short)
-			}
-			return nil
+			return x.Validate()
 		},
 	})
 }

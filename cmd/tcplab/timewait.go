@@ -1,9 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"time"
-
 	"github.com/tcplab/tcplab/internal/experiment"
 	"github.com/urfave/cli/v2"
 )
@@ -23,13 +20,8 @@ func init() {
 			t := e.(*experiment.Timewait)
 			t.Ports, t.ReuseDelay, t.PoolConns = c.Int("ports"), c.Duration("reuse-delay"), c.Int("pool")
 			t.WaitExpiry = c.Bool("wait-expiry")
-			switch {
-			case t.Ports < 4 || t.Ports > 128:
-				return fmt.Errorf("--ports %d out of range (4 to 128)", t.Ports)
-			case t.ReuseDelay < time.Millisecond || t.ReuseDelay > time.Minute || t.ReuseDelay%time.Millisecond != 0:
-				return fmt.Errorf("--reuse-delay %v: want whole milliseconds from 1ms to 1m", t.ReuseDelay)
-			case t.PoolConns < 1 || t.PoolConns >= t.Ports:
-				return fmt.Errorf("--pool %d out of range (1 to %d, fewer than --ports)", t.PoolConns, t.Ports-1)
+			if err := t.Validate(); err != nil {
+				return err
 			}
 			if t.WaitExpiry {
 				t.Progress = c.App.ErrWriter

@@ -55,18 +55,30 @@ func (ka *KeepAlive) params() map[string]any {
 	}
 }
 
-func (ka *KeepAlive) validate(p Plan) error {
+// Validate rejects parameters the experiment cannot honour under any plan;
+// its errors name the command-line flag of the parameter.
+func (ka *KeepAlive) Validate() error {
 	switch {
 	case ka.Requests < 2 || ka.Requests > 20:
-		return fmt.Errorf("keepalive: requests %d out of range (2 to 20)", ka.Requests)
+		return fmt.Errorf("--requests %d out of range (2 to 20)", ka.Requests)
 	case ka.Timeout < 200*time.Millisecond || ka.Timeout > 30*time.Second:
-		return fmt.Errorf("keepalive: timeout %v out of range (200ms to 30s)", ka.Timeout)
+		return fmt.Errorf("--timeout %v out of range (200ms to 30s)", ka.Timeout)
 	case ka.Max < 2 || ka.Max > 20:
-		return fmt.Errorf("keepalive: max %d out of range (2 to 20)", ka.Max)
+		return fmt.Errorf("--max %d out of range (2 to 20)", ka.Max)
 	case ka.Size < 1 || ka.Size > 10_000:
-		return fmt.Errorf("keepalive: size %d out of range (1 to 10000 bytes: a response within the initial window, so the server's idle timer starts as it leaves)", ka.Size)
+		return fmt.Errorf("--size %d out of range (1 to 10000 bytes: a response within the initial window, so the server's idle timer starts as it leaves)", ka.Size)
 	case ka.Repeats < 1 || ka.Repeats > 5:
-		return fmt.Errorf("keepalive: repeats %d out of range (1 to 5)", ka.Repeats)
+		return fmt.Errorf("--repeats %d out of range (1 to 5)", ka.Repeats)
+	}
+	return nil
+}
+
+// validate is Validate, then the limits plan p sets.
+func (ka *KeepAlive) validate(p Plan) error {
+	if err := ka.Validate(); err != nil {
+		return fmt.Errorf("keepalive: %w", err)
+	}
+	switch {
 	case p.RTT < 2*time.Millisecond || p.RTT > 2*time.Second:
 		return fmt.Errorf("keepalive: --rtt %v out of range (2ms to 2s)", p.RTT)
 	case p.Loss > 0:

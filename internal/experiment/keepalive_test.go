@@ -1,35 +1,23 @@
 package experiment
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/tcplab/tcplab/httpwire"
-	"github.com/tcplab/tcplab/internal/labtest"
 )
 
 // TestKeepAliveVerdicts runs the keep-alive experiment at a short and a
 // long RTT and requires every check to pass, with the annotated capture.
 func TestKeepAliveVerdicts(t *testing.T) {
-	labtest.RequirePriv(t)
-	for _, rtt := range []time.Duration{10 * time.Millisecond, 80 * time.Millisecond} {
-		t.Run(rtt.String(), func(t *testing.T) {
-			p := DefaultPlan()
-			p.RTT = rtt
-			p.OutDir = t.TempDir()
-			ka := NewKeepAlive()
-			res, err := ka.Run(context.Background(), p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			requireAllPass(t, res)
-			if got := res.Metrics["http10_ms"]; got < 0.95*2*float64(ka.Requests)*float64(rtt)/1e6 {
-				t.Errorf("http10_ms %.1f: the link does not delay", got)
-			}
-			labtest.RequireReadablePcap(t, res.Artifacts["pcap"], "sat idle for the server's keep-alive timeout")
-		})
-	}
+	runVerdicts(t, []time.Duration{10 * time.Millisecond, 80 * time.Millisecond}, func(rtt time.Duration) (Experiment, Plan) {
+		return NewKeepAlive(), planAt(rtt)
+	}, "sat idle for the server's keep-alive timeout", func(t *testing.T, e Experiment, p Plan, res *Result) {
+		ka := e.(*KeepAlive)
+		if got := res.Metrics["http10_ms"]; got < 0.95*2*float64(ka.Requests)*ms(p.RTT) {
+			t.Errorf("http10_ms %.1f: the link does not delay", got)
+		}
+	})
 }
 
 // TestKeepAliveModel pins the sequences' model: a handshake per request

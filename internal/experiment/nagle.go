@@ -39,15 +39,16 @@ func (n *Nagle) params() map[string]any {
 	}
 }
 
-// validate rejects parameters the experiment cannot honour.
-func (n *Nagle) validate() error {
+// Validate rejects parameters the experiment cannot honour; its errors name
+// the command-line flag of the parameter.
+func (n *Nagle) Validate() error {
 	switch {
 	case n.Exchanges < 3 || n.Exchanges > 1000:
-		return fmt.Errorf("nagle: exchanges %d out of range (3 to 1000)", n.Exchanges)
+		return fmt.Errorf("--exchanges %d out of range (3 to 1000)", n.Exchanges)
 	case n.Burst < 20 || n.Burst > 10_000:
-		return fmt.Errorf("nagle: burst %d out of range (20 to 10000)", n.Burst)
+		return fmt.Errorf("--burst %d out of range (20 to 10000)", n.Burst)
 	case n.BodyBytes < 1 || n.BodyBytes > 500:
-		return fmt.Errorf("nagle: body %d bytes out of range (1 to 500, well below one MSS)", n.BodyBytes)
+		return fmt.Errorf("--body %d out of range (1 to 500 bytes, well below one MSS)", n.BodyBytes)
 	}
 	return nil
 }
@@ -58,8 +59,8 @@ func (n *Nagle) validate() error {
 // Nagle on and off. The client's clock, the capture on the client's link and
 // TCP_INFO on both ends are checked against the model.
 func (n *Nagle) Run(ctx context.Context, p Plan) (*Result, error) {
-	if err := n.validate(); err != nil {
-		return nil, err
+	if err := n.Validate(); err != nil {
+		return nil, fmt.Errorf("nagle: %w", err)
 	}
 	r := NewResult(n, p, n.params())
 	return runInLab(ctx, n, p, r, labRun[*nagleRuns]{

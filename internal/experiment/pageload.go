@@ -125,21 +125,32 @@ func (pl *PageLoad) params(p Plan) map[string]any {
 	}
 }
 
-// validate rejects parameters the experiment cannot honour under plan p.
-func (pl *PageLoad) validate(p Plan) error {
+// Validate rejects parameters the experiment cannot honour under any plan;
+// its errors name the command-line flag of the parameter.
+func (pl *PageLoad) Validate() error {
 	switch {
 	case pl.Objects < 2 || pl.Objects > 64:
-		return fmt.Errorf("pageload: objects %d out of range (2 to 64)", pl.Objects)
+		return fmt.Errorf("--objects %d out of range (2 to 64)", pl.Objects)
 	case pl.Size < 1 || pl.Size > 1<<20:
-		return fmt.Errorf("pageload: object size %d out of range (1 B to 1 MiB)", pl.Size)
+		return fmt.Errorf("--size %d out of range (1 B to 1 MiB)", pl.Size)
 	case pl.Parallel < 2 || pl.Parallel > 16:
-		return fmt.Errorf("pageload: parallel %d out of range (2 to 16)", pl.Parallel)
+		return fmt.Errorf("--parallel %d out of range (2 to 16)", pl.Parallel)
 	case pl.Repeats < 0 || pl.Repeats > 5:
-		return fmt.Errorf("pageload: repeats %d out of range (1 to 5, or 0 for automatic)", pl.Repeats)
+		return fmt.Errorf("--repeats %d out of range (1 to 5, or 0 for automatic)", pl.Repeats)
 	case pl.BandwidthRate < 100_000 || pl.BandwidthRate > 100_000_000:
-		return fmt.Errorf("pageload: bandwidth-round rate %d bit/s out of range (100 kbit/s to 100 Mbit/s)", pl.BandwidthRate)
+		return fmt.Errorf("--bw-rate %d bit/s out of range (100kbit to 100mbit)", pl.BandwidthRate)
 	case pl.BandwidthSize != 0 && (pl.BandwidthSize < 1024 || pl.BandwidthSize > 8<<20):
-		return fmt.Errorf("pageload: bandwidth-round object size %d out of range (1 KiB to 8 MiB, or 0 for automatic)", pl.BandwidthSize)
+		return fmt.Errorf("--bw-size %d out of range (1 KiB to 8 MiB, or 0 for automatic)", pl.BandwidthSize)
+	}
+	return nil
+}
+
+// validate is Validate, then the limits plan p sets.
+func (pl *PageLoad) validate(p Plan) error {
+	if err := pl.Validate(); err != nil {
+		return fmt.Errorf("pageload: %w", err)
+	}
+	switch {
 	case p.RTT < 2*time.Millisecond || p.RTT > time.Second:
 		return fmt.Errorf("pageload: --rtt %v out of range (2ms to 1s): the strategies differ by round trips", p.RTT)
 	case p.Loss > 0:

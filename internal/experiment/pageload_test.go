@@ -1,7 +1,6 @@
 package experiment
 
 import (
-	"context"
 	"encoding/xml"
 	"fmt"
 	"math"
@@ -20,49 +19,39 @@ import (
 // RTT and requires every check to pass, with both captures and the
 // waterfalls written.
 func TestPageLoadVerdicts(t *testing.T) {
-	labtest.RequirePriv(t)
-	for _, tc := range []struct {
-		rtt                     time.Duration
-		objects, conns, bwBytes int
-	}{
-		{10 * time.Millisecond, 8, 4, 0},
-		{80 * time.Millisecond, 6, 3, 32 << 10}, // a smaller page keeps the long RTT's run short
-	} {
-		t.Run(tc.rtt.String(), func(t *testing.T) {
-			p := DefaultPlan()
-			p.RTT = tc.rtt
-			p.OutDir = t.TempDir()
-			pl := NewPageLoad()
-			pl.Objects, pl.Parallel, pl.BandwidthSize = tc.objects, tc.conns, tc.bwBytes
-			res, err := pl.Run(context.Background(), p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			requireAllPass(t, res)
-			rtt := float64(tc.rtt) / 1e6
-			if got, min := res.Metrics["serial_ms"], 0.95*2*float64(pl.Objects+1)*rtt; got < min {
-				t.Errorf("serial_ms %.1f < %.1f: the link does not delay", got, min)
-			}
-			if got := res.Metrics["bandwidth_transfer_ms"]; got < 500 {
-				t.Errorf("bandwidth_transfer_ms %.1f: the bandwidth-bound round is not bandwidth-bound", got)
-			}
-			labtest.RequireReadablePcap(t, res.Artifacts["pcap"], "page complete")
-			k := tc.conns
-			labtest.RequireReadablePcap(t, res.Artifacts["pcap_bandwidth"],
-				fmt.Sprintf("bandwidth round, persistent-parallel-%d #1: SYN of connection %d of %d", k, k, k))
-			n := 0
-			for k, path := range res.Artifacts {
-				if !strings.HasPrefix(k, "waterfall_") {
-					continue
-				}
-				n++
-				requireSVG(t, path, "/obj/0", "receive")
-			}
-			if n != 10 {
-				t.Errorf("%d waterfalls, want 10 (5 strategies × 2 rounds)", n)
-			}
-		})
+	type size struct{ objects, conns, bwBytes int }
+	sizes := map[time.Duration]size{
+		10 * time.Millisecond: {8, 4, 0},
+		80 * time.Millisecond: {6, 3, 32 << 10}, // a smaller page keeps the long RTT's run short
 	}
+	runVerdicts(t, []time.Duration{10 * time.Millisecond, 80 * time.Millisecond}, func(rtt time.Duration) (Experiment, Plan) {
+		s := sizes[rtt]
+		pl := NewPageLoad()
+		pl.Objects, pl.Parallel, pl.BandwidthSize = s.objects, s.conns, s.bwBytes
+		return pl, planAt(rtt)
+	}, "page complete", func(t *testing.T, e Experiment, p Plan, res *Result) {
+		pl := e.(*PageLoad)
+		if got, min := res.Metrics["serial_ms"], 0.95*2*float64(pl.Objects+1)*ms(p.RTT); got < min {
+			t.Errorf("serial_ms %.1f < %.1f: the link does not delay", got, min)
+		}
+		if got := res.Metrics["bandwidth_transfer_ms"]; got < 500 {
+			t.Errorf("bandwidth_transfer_ms %.1f: the bandwidth-bound round is not bandwidth-bound", got)
+		}
+		k := pl.Parallel
+		labtest.RequireReadablePcap(t, res.Artifacts["pcap_bandwidth"],
+			fmt.Sprintf("bandwidth round, persistent-parallel-%d #1: SYN of connection %d of %d", k, k, k))
+		n := 0
+		for k, path := range res.Artifacts {
+			if !strings.HasPrefix(k, "waterfall_") {
+				continue
+			}
+			n++
+			requireSVG(t, path, "/obj/0", "receive")
+		}
+		if n != 10 {
+			t.Errorf("%d waterfalls, want 10 (5 strategies × 2 rounds)", n)
+		}
+	})
 }
 
 // requireSVG checks that path is well-formed XML holding every string of want.

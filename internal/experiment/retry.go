@@ -55,17 +55,18 @@ func (x *Retry) params() map[string]any {
 	return map[string]any{"requests": x.Requests, "close_after": x.CloseAfter, "size": x.Size, "short": x.Short}
 }
 
-// validate rejects parameters the model cannot predict.
-func (x *Retry) validate() error {
+// Validate rejects parameters the model cannot predict; its errors name the
+// command-line flag of the parameter.
+func (x *Retry) Validate() error {
 	switch {
 	case x.Requests < 3 || x.Requests > 30:
-		return fmt.Errorf("retry: %d pipelined requests out of range (3 to 30)", x.Requests)
+		return fmt.Errorf("--requests %d out of range (3 to 30)", x.Requests)
 	case x.CloseAfter < 2 || x.CloseAfter >= x.Requests:
-		return fmt.Errorf("retry: close after %d responses out of range (2 to %d)", x.CloseAfter, x.Requests-1)
+		return fmt.Errorf("--close-after %d out of range (2 to --requests minus 1 = %d)", x.CloseAfter, x.Requests-1)
 	case x.Size < 2 || x.Size > 1<<20:
-		return fmt.Errorf("retry: size %d out of range (2 B to 1 MiB)", x.Size)
+		return fmt.Errorf("--size %d out of range (2 B to 1 MiB)", x.Size)
 	case x.Short < 1 || x.Short >= x.Size:
-		return fmt.Errorf("retry: short %d out of range (1 to size-1)", x.Short)
+		return fmt.Errorf("--short %d out of range (1 to --size minus 1)", x.Short)
 	}
 	return nil
 }
@@ -74,8 +75,8 @@ func (x *Retry) validate() error {
 // server's counters, the client's records and the capture against the
 // model.
 func (x *Retry) Run(ctx context.Context, p Plan) (*Result, error) {
-	if err := x.validate(); err != nil {
-		return nil, err
+	if err := x.Validate(); err != nil {
+		return nil, fmt.Errorf("retry: %w", err)
 	}
 	r := NewResult(x, p, x.params())
 	return runInLab(ctx, x, p, r, labRun[[]*rtRun]{

@@ -35,11 +35,11 @@ func TestRetryValidate(t *testing.T) {
 		{Requests: 6, CloseAfter: 2, Size: 100, Short: 100},
 		{Requests: 6, CloseAfter: 2, Size: 100, Short: 0},
 	} {
-		if err := x.validate(); err == nil {
+		if err := x.Validate(); err == nil {
 			t.Errorf("%+v accepted", x)
 		}
 	}
-	if err := NewRetry().validate(); err != nil {
+	if err := NewRetry().Validate(); err != nil {
 		t.Errorf("defaults refused: %v", err)
 	}
 }

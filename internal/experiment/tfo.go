@@ -37,15 +37,16 @@ func (e *FastOpen) params() map[string]any {
 	return map[string]any{"connections": e.Connections, "response_bytes": e.ResponseBytes, "tfo_qlen": e.QueueLen}
 }
 
-// Validate rejects parameters the experiment cannot honour.
+// Validate rejects parameters the experiment cannot honour; its errors name
+// the command-line flag of the parameter.
 func (e *FastOpen) Validate() error {
 	switch {
 	case e.Connections < 2 || e.Connections > 50:
-		return fmt.Errorf("tfo: %d connections, want 2 to 50 (the first only fetches the cookie)", e.Connections)
+		return fmt.Errorf("--connections %d out of range (2 to 50: the first only fetches the cookie)", e.Connections)
 	case e.ResponseBytes < 0 || e.ResponseBytes > 100_000:
-		return fmt.Errorf("tfo: response of %d bytes, want 0 to 100000", e.ResponseBytes)
+		return fmt.Errorf("--response %d out of range (0 to 100000 bytes)", e.ResponseBytes)
 	case e.QueueLen < 1 || e.QueueLen > 4096:
-		return fmt.Errorf("tfo: TCP_FASTOPEN queue length %d, want 1 to 4096", e.QueueLen)
+		return fmt.Errorf("--qlen %d out of range (TCP_FASTOPEN queue length 1 to 4096)", e.QueueLen)
 	}
 	return nil
 }
@@ -61,7 +62,7 @@ var tfoSysctls = map[string]string{"net.ipv4.tcp_fastopen": "3"}
 // the kernel's witnesses (TCP_INFO, TcpExt counters) against the model.
 func (e *FastOpen) Run(ctx context.Context, p Plan) (*Result, error) {
 	if err := e.Validate(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("tfo: %w", err)
 	}
 	r := NewResult(e, p, e.params())
 	b, err := Setup(ctx, e.Name(), p, netlab.ClientServer, tfoSysctls)

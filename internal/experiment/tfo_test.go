@@ -16,35 +16,25 @@ import (
 // TestFastOpenVerdicts runs the tfo experiment at a short and a long RTT and
 // requires every check to pass, with both annotated captures written.
 func TestFastOpenVerdicts(t *testing.T) {
-	labtest.RequirePriv(t)
-	for _, rtt := range []time.Duration{10 * time.Millisecond, 150 * time.Millisecond} {
-		t.Run(rtt.String(), func(t *testing.T) {
-			p := DefaultPlan()
-			p.RTT = rtt
-			p.OutDir = t.TempDir()
-			e := NewFastOpen()
-			res, err := e.Run(context.Background(), p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			requireAllPass(t, res)
-			if got := res.Metrics["cookie_len"]; got != 8 {
-				t.Errorf("cookie_len %v, want Linux's 8", got)
-			}
-			if got, want := res.Metrics["syn_data_bytes"], res.Metrics["request_bytes"]; got != want || got < 40 {
-				t.Errorf("syn_data_bytes %v, want the request's %v", got, want)
-			}
-			if got := res.Metrics["ttfb_plain_ms"]; got < 2*ms(rtt)*0.95 {
-				t.Errorf("ttfb_plain_ms %.2f is less than 2 RTT: the link does not delay", got)
-			}
-			if got := res.Metrics["ttfb_tfo_ms"]; got < ms(rtt)*0.95 || got > 2*ms(rtt) {
-				t.Errorf("ttfb_tfo_ms %.2f, want about 1 RTT = %v", got, rtt)
-			}
-			labtest.RequireReadablePcap(t, res.Artifacts["pcap"], "asks for a cookie: TFO option (kind 34) empty")
-			labtest.RequireReadablePcap(t, res.Artifacts["pcap_server"], "answered in the server's first flight")
-			requireTsharkSYNData(t, res.Artifacts["pcap"], int(res.Metrics["request_bytes"]), e.Connections-1)
-		})
-	}
+	runVerdicts(t, []time.Duration{10 * time.Millisecond, 150 * time.Millisecond}, func(rtt time.Duration) (Experiment, Plan) {
+		return NewFastOpen(), planAt(rtt)
+	}, "asks for a cookie: TFO option (kind 34) empty", func(t *testing.T, x Experiment, p Plan, res *Result) {
+		e, rtt := x.(*FastOpen), p.RTT
+		if got := res.Metrics["cookie_len"]; got != 8 {
+			t.Errorf("cookie_len %v, want Linux's 8", got)
+		}
+		if got, want := res.Metrics["syn_data_bytes"], res.Metrics["request_bytes"]; got != want || got < 40 {
+			t.Errorf("syn_data_bytes %v, want the request's %v", got, want)
+		}
+		if got := res.Metrics["ttfb_plain_ms"]; got < 2*ms(rtt)*0.95 {
+			t.Errorf("ttfb_plain_ms %.2f is less than 2 RTT: the link does not delay", got)
+		}
+		if got := res.Metrics["ttfb_tfo_ms"]; got < ms(rtt)*0.95 || got > 2*ms(rtt) {
+			t.Errorf("ttfb_tfo_ms %.2f, want about 1 RTT = %v", got, rtt)
+		}
+		labtest.RequireReadablePcap(t, res.Artifacts["pcap_server"], "answered in the server's first flight")
+		requireTsharkSYNData(t, res.Artifacts["pcap"], int(res.Metrics["request_bytes"]), e.Connections-1)
+	})
 }
 
 // requireTsharkSYNData decodes the capture with tshark, a decoder

@@ -59,17 +59,18 @@ func (t *Timewait) params() map[string]any {
 	}
 }
 
-// validate rejects parameters the run cannot honour.
-func (t *Timewait) validate() error {
+// Validate rejects parameters the run cannot honour; its errors name the
+// command-line flag of the parameter.
+func (t *Timewait) Validate() error {
 	switch {
 	case t.Ports < 4 || t.Ports > 128:
-		return fmt.Errorf("timewait: %d ports out of range (4 to 128)", t.Ports)
+		return fmt.Errorf("--ports %d out of range (4 to 128)", t.Ports)
 	case t.ReuseDelay < time.Millisecond || t.ReuseDelay > 60*time.Second:
-		return fmt.Errorf("timewait: reuse delay %v out of range (1ms to 60s, the kernel's limits)", t.ReuseDelay)
+		return fmt.Errorf("--reuse-delay %v out of range (1ms to 1m, the kernel's limits)", t.ReuseDelay)
 	case t.ReuseDelay%time.Millisecond != 0:
-		return fmt.Errorf("timewait: reuse delay %v is not a whole number of milliseconds", t.ReuseDelay)
+		return fmt.Errorf("--reuse-delay %v is not a whole number of milliseconds", t.ReuseDelay)
 	case t.PoolConns < 1 || t.PoolConns >= t.Ports:
-		return fmt.Errorf("timewait: pool of %d connections: want 1 to %d (fewer than the ports)", t.PoolConns, t.Ports-1)
+		return fmt.Errorf("--pool %d out of range (1 to %d, fewer than --ports)", t.PoolConns, t.Ports-1)
 	}
 	return nil
 }
@@ -77,8 +78,8 @@ func (t *Timewait) validate() error {
 // Run builds a client⇄server lab, shrinks the client's port range and runs
 // the phases one after the other, with a capture on the client's link.
 func (t *Timewait) Run(ctx context.Context, p Plan) (*Result, error) {
-	if err := t.validate(); err != nil {
-		return nil, err
+	if err := t.Validate(); err != nil {
+		return nil, fmt.Errorf("timewait: %w", err)
 	}
 	r := NewResult(t, p, t.params())
 	return runInLab(ctx, t, p, r, labRun[*twObs]{

@@ -53,8 +53,8 @@ func TestTimewaitValidate(t *testing.T) {
 	for _, tt := range tests {
 		tw := NewTimewait()
 		tt.edit(tw)
-		if err := tw.validate(); (err == nil) != tt.ok {
-			t.Errorf("%s: validate() = %v, want ok %v", tt.name, err, tt.ok)
+		if err := tw.Validate(); (err == nil) != tt.ok {
+			t.Errorf("%s: Validate() = %v, want ok %v", tt.name, err, tt.ok)
 		}
 	}
 }
