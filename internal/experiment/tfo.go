@@ -84,7 +84,7 @@ func (e *FastOpen) Run(ctx context.Context, p Plan) (*Result, error) {
 			return err
 		}
 		var err error
-		srvCap, err = tfoOpenCapture(b.Server, b.ServerIf)
+		srvCap, err = openCapture(b.Server, b.ServerIf)
 		return err
 	}
 	run, err := e.drive(ctx, b, p, startCaptures)

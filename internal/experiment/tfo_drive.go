@@ -14,7 +14,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/tcplab/tcplab/httpwire"
-	"github.com/tcplab/tcplab/internal/capture"
 	"github.com/tcplab/tcplab/internal/netlab"
 	"github.com/tcplab/tcplab/internal/peer"
 	"github.com/tcplab/tcplab/sockopt"
@@ -368,18 +367,4 @@ func (l *tfoWitnessListener) snapshot() map[netip.AddrPort]tfoAccept {
 		out[k] = v
 	}
 	return out
-}
-
-// tfoOpenCapture starts a capture on ifname inside ns that the caller stops.
-func tfoOpenCapture(ns *netlab.NS, ifname string) (*capture.Capture, error) {
-	var c *capture.Capture
-	err := ns.Do(func() error {
-		var err error
-		c, err = capture.Open(ifname, capture.Options{})
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("capture on %s in %s: %w", ifname, ns.Name(), err)
-	}
-	return c, nil
 }
