@@ -399,6 +399,7 @@ func (t *Timewait) checkRemedies(r *Result, o *twObs, w *twWire, least, most int
 			back = lb.ok[n].end.Sub(lb.ok[0].end)
 		}
 		r.Metric("loopback_reuse_after_ms", ms(back))
+		r.Metric("loopback_connects_before_exhaustion", float64(lb.failAfter))
 		lbOK = len(lb.ok) == 2*n && lb.failAfter >= least && lb.failAfter <= most &&
 			back >= o.delay-time.Millisecond && back <= o.delay+time.Second
 		lbObs = fmt.Sprintf("loopback [%s]: %d connects, EADDRNOTAVAIL after %d for %.2f s; connect %d (a reused port) completed %.0f ms after the first connection closed",
@@ -458,7 +459,7 @@ func (t *Timewait) checkRestart(r *Result, o *twObs, w *twWire) {
 		return
 	}
 	r.Metric("noreuseaddr_errno", float64(no.errno))
-	r.Metric("reuseaddr_restart_ok", twBool(yes.err == nil && yes.served))
+	r.Metric("reuseaddr_restart_ok", boolMetric(yes.err == nil && yes.served))
 	var parts []string
 	for _, x := range []*twRestart{no, yes} {
 		res := "restart bind()/listen() succeeded"

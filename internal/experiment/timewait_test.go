@@ -28,6 +28,14 @@ func TestTimewaitVerdicts(t *testing.T) {
 		if got := res.Metrics["reuse_min_gap_ms"]; got < ms(tw.ReuseDelay)-3 {
 			t.Errorf("a port was reused %.1f ms after its TIME_WAIT began, before tcp_tw_reuse_delay %v", got, tw.ReuseDelay)
 		}
+		// TIME_WAIT must ignore RSTs, or loopback reordering frees a port
+		// now and then (see drive).
+		if got := res.Env.Sysctls["client:net.ipv4.tcp_rfc1337"]; got != "1" {
+			t.Errorf("client tcp_rfc1337 = %q in env, want 1", got)
+		}
+		if got := res.Metrics["loopback_connects_before_exhaustion"]; got != float64(tw.Ports) {
+			t.Errorf("%v loopback connects before EADDRNOTAVAIL, want %d (the range)", got, tw.Ports)
+		}
 		if progress := tw.Progress.(*strings.Builder); progress.Len() != 0 {
 			t.Errorf("progress written without WaitExpiry: %q", progress.String())
 		}
