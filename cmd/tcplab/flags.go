@@ -24,6 +24,7 @@ func planFlags() []cli.Flag {
 		&cli.StringFlag{Name: "out", Value: d.OutDir, Usage: "directory for artifacts (pcapng, SVG)"},
 		&cli.StringFlag{Name: "pcap", Usage: "write the annotated capture to this pcapng file (default <out>/<experiment>.pcapng)"},
 		&cli.BoolFlag{Name: "json", Usage: "print the result as JSON (the contract of DESIGN.md)"},
+		&cli.BoolFlag{Name: "let-cpus-idle", Usage: "let idle CPUs halt while the link delays or paces packets (by default SCHED_IDLE spinners keep them awake, because a halted virtual CPU wakes the relay up to milliseconds late)"},
 	}
 }
 
@@ -39,6 +40,7 @@ func planFrom(c *cli.Context) (experiment.Plan, error) {
 	p.Loss = c.Float64("loss")
 	p.Queue = c.Int("queue")
 	p.Seed = c.Int64("seed")
+	p.LetCPUsIdle = c.Bool("let-cpus-idle")
 	// Commands that take only the link's flags (lab up) keep the defaults
 	// of the rest.
 	for _, f := range []struct {

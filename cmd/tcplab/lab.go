@@ -83,7 +83,7 @@ func linkFlags() []cli.Flag {
 	var out []cli.Flag
 	for _, f := range planFlags() {
 		switch f.Names()[0] {
-		case "rtt", "rate", "loss", "queue", "seed", "link":
+		case "rtt", "rate", "loss", "queue", "seed", "link", "let-cpus-idle":
 			out = append(out, f)
 		}
 	}
@@ -117,7 +117,7 @@ func labUp(c *cli.Context) error {
 	}
 	lab, err := reg.Up(c.Context, name, netlab.Config{
 		Name: name, Topology: topo,
-		Link: netlab.LinkConfig{Kind: p.Link, Delay: p.RTT / 2, RateBps: p.RateBps, Loss: p.Loss, QueuePackets: p.Queue, Seed: p.Seed},
+		Link: netlab.LinkConfig{Kind: p.Link, Delay: p.RTT / 2, RateBps: p.RateBps, Loss: p.Loss, QueuePackets: p.Queue, Seed: p.Seed, LetCPUsIdle: p.LetCPUsIdle},
 	})
 	if err != nil {
 		return cli.Exit("tcplab lab up: "+err.Error(), exitCannotRun)

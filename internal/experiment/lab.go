@@ -70,6 +70,7 @@ func Setup(ctx context.Context, name string, p Plan, topo netlab.Topology, sysct
 			Loss:         p.Loss,
 			QueuePackets: p.Queue,
 			Seed:         p.Seed,
+			LetCPUsIdle:  p.LetCPUsIdle,
 		},
 		Sysctls: sysctls,
 	})
@@ -202,6 +203,7 @@ func (b *Bench) RecordLinkStats(r *Result) {
 			r.Metric(fmt.Sprintf("%s_%s_dropped", prefix, dir), float64(d.DroppedQueue+d.DroppedLoss))
 			r.Metric(fmt.Sprintf("%s_%s_late_p99_us", prefix, dir), float64(d.LateP99)/float64(time.Microsecond))
 		}
+		r.Metric(prefix+"_cpu_kept_awake", boolMetric(st.Forward.CPUKeptAwake))
 	}
 }
 

@@ -17,6 +17,11 @@ type Plan struct {
 	Link    string        // "tun" (userspace emulator over TUN), "veth" (the same emulator bridging veths, for unprivileged runs) or "netem"
 	OutDir  string        // directory for artifacts (pcapng, SVG)
 	Pcap    string        // pcapng path; "" = OutDir/<experiment>.pcapng
+
+	// LetCPUsIdle lets idle CPUs halt while the link runs
+	// (netlab.LinkConfig.LetCPUsIdle): less CPU burnt, wake-ups of the
+	// relay up to milliseconds late on a virtual machine.
+	LetCPUsIdle bool
 }
 
 // DefaultPlan is what `tcplab all` runs with.
@@ -78,6 +83,9 @@ func (p Plan) Fields(extra map[string]any) map[string]any {
 		"cc":       p.CC,
 		"seed":     p.Seed,
 		"link":     p.Link,
+	}
+	if p.LetCPUsIdle {
+		m["let_cpus_idle"] = true
 	}
 	for k, v := range extra {
 		m[k] = v

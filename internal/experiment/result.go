@@ -61,6 +61,14 @@ func (r *Result) Check(name, claim, expected, observed string, pass bool) bool {
 // Metric records a named number (ms, bytes, counts).
 func (r *Result) Metric(name string, v float64) { r.Metrics[name] = v }
 
+// boolMetric turns a yes/no reading into a 0/1 metric.
+func boolMetric(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // Finding records where Linux differs from the book: a finding, not a failure.
 func (r *Result) Finding(format string, args ...any) {
 	r.Findings = append(r.Findings, fmt.Sprintf(format, args...))

@@ -316,7 +316,7 @@ func (e *FastOpen) findings(r *Result, run *tfoRun, w tfoWire) {
 			laterTS++
 		}
 	}
-	r.Metric("cookie_synack_timestamps", tfoBool(first.ackTS))
+	r.Metric("cookie_synack_timestamps", boolMetric(first.ackTS))
 	if first.handshake && first.synTS && !first.ackTS {
 		r.Finding("The SYN/ACK that grants the cookie carries no timestamps option although the SYN offered one "+
 			"(%d of %d later SYN/ACKs do carry it), so connection 1 runs without timestamps.", laterTS, len(w.fastOpen)-1)
@@ -368,13 +368,6 @@ func (e *FastOpen) findings(r *Result, run *tfoRun, w tfoWire) {
 		r.Finding("A blocking sendto(2) with MSG_FASTOPEN returned after %.2f ms (socket %s): it sends the SYN with the data and waits for the SYN/ACK, one RTT.",
 			median(sendtoOpen), strings.Join(tfoDedup(sendtoStates), "/"))
 	}
-}
-
-func tfoBool(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func tfoErrText(err error) string {

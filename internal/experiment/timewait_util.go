@@ -167,11 +167,3 @@ func twFINAck(f *analyze.Flow, fin *analyze.Segment) *analyze.Segment {
 	}
 	return nil
 }
-
-// twBool turns a verdict into a 0/1 metric.
-func twBool(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
-}

@@ -1,9 +1,11 @@
 package netlab
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/netip"
 	"runtime"
@@ -122,17 +124,20 @@ func quantile(ds []time.Duration, q float64) time.Duration {
 // BenchmarkDelay measures the emulator's one-way delay error end to end:
 // UDP probes every millisecond, sender's clock to the receiving kernel's
 // timestamp, minus the configured delay. It reports the p50 and p99 error
-// and, for comparison, the relay's own lateness (due time to write).
+// and, for comparison, the relay's own lateness (due time to write). The
+// idle-cpus runs are the reference: the same link with LetCPUsIdle.
 func BenchmarkDelay(b *testing.B) {
 	for _, d := range []time.Duration{10 * time.Millisecond, 50 * time.Millisecond, 200 * time.Millisecond} {
-		b.Run(d.String(), func(b *testing.B) { benchDelay(b, "", d) })
+		b.Run(d.String(), func(b *testing.B) { benchDelay(b, LinkConfig{Delay: d}) })
+		b.Run(d.String()+"/idle-cpus", func(b *testing.B) { benchDelay(b, LinkConfig{Delay: d, LetCPUsIdle: true}) })
 	}
 }
 
-// benchDelay is one run of BenchmarkDelay on a link of the given kind (""
-// for the default) with one-way delay d.
-func benchDelay(b *testing.B, kind string, d time.Duration) {
-	l := newTestLab(b, Config{Link: LinkConfig{Kind: kind, Delay: d}})
+// benchDelay is one run of BenchmarkDelay on a link configured by link
+// (Delay must be set).
+func benchDelay(b *testing.B, link LinkConfig) {
+	d := link.Delay
+	l := newTestLab(b, Config{Link: link})
 	b.ResetTimer()
 	got := probeOneWay(b, l, b.N, time.Millisecond, 100)
 	b.StopTimer()
@@ -149,8 +154,8 @@ func benchDelay(b *testing.B, kind string, d time.Duration) {
 	b.ReportMetric(float64(quantile(errs, 0))/1e3, "min-µs")
 	b.ReportMetric(float64(st.LateP99)/1e3, "relay-p99-µs")
 	if testing.Verbose() {
-		fmt.Printf("%s delay %v: end-to-end error p50 %v p99 %v max %v; relay lateness p50 %v p99 %v max %v; realtime %v\n",
-			l.Links[0].Kind(), d, quantile(errs, 0.5), quantile(errs, 0.99), quantile(errs, 1), st.LateP50, st.LateP99, st.LateMax, st.Realtime)
+		fmt.Printf("%s delay %v: end-to-end error p50 %v p99 %v max %v; relay lateness p50 %v p99 %v max %v; realtime %v; cpu kept awake %v\n",
+			l.Links[0].Kind(), d, quantile(errs, 0.5), quantile(errs, 0.99), quantile(errs, 1), st.LateP50, st.LateP99, st.LateMax, st.Realtime, st.CPUKeptAwake)
 	}
 }
 
@@ -363,22 +368,39 @@ func floodRate(tb testing.TB, l *Lab, offered int64, ipSize int, dur time.Durati
 // BenchmarkRate measures the rate the emulator delivers at when offered 50 %
 // more than its configured rate into a 1000-packet queue (so the queue never
 // runs dry while the sender is busy), against the configured 10 and
-// 100 Mbit/s.
+// 100 Mbit/s. Each iteration is a flood of 1.5 s on a fresh lab; the worst
+// error of the iterations is reported (run it with -benchtime 1x).
 func BenchmarkRate(b *testing.B) {
 	for _, rate := range []int64{10_000_000, 100_000_000} {
 		b.Run(fmt.Sprintf("%dMbit", rate/1_000_000), func(b *testing.B) {
-			var got float64
+			var worst, worstErr float64
 			for range b.N {
-				l := newTestLab(b, Config{Link: LinkConfig{RateBps: rate, QueuePackets: 1000}})
-				var n int
-				got, n = floodRate(b, l, rate*3/2, 1500, 1500*time.Millisecond)
-				if testing.Verbose() {
-					fmt.Printf("rate %d: delivered %.0f bit/s (%+.3f %%) in %d packets; link %+v\n",
-						rate, got, 100*(got/float64(rate)-1), n, l.Links[0].Stats().Forward)
+				got := floodOnce(b, rate)
+				if e := 100 * (got/float64(rate) - 1); worst == 0 || math.Abs(e) > math.Abs(worstErr) {
+					worst, worstErr = got, e
 				}
 			}
-			b.ReportMetric(got/1e6, "Mbit/s")
-			b.ReportMetric(100*(got/float64(rate)-1), "error-%")
+			b.ReportMetric(worst/1e6, "Mbit/s")
+			b.ReportMetric(worstErr, "error-%")
 		})
 	}
+}
+
+// floodOnce builds a lab with a link of the given rate, floods it once and
+// removes it, returning the delivered rate.
+func floodOnce(b *testing.B, rate int64) float64 {
+	labtest.RequirePriv(b)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l, err := New(ctx, Config{Name: "rate", Link: LinkConfig{RateBps: rate, QueuePackets: 1000}})
+	if err != nil {
+		b.Fatalf("New: %v", err)
+	}
+	defer l.Close()
+	got, n := floodRate(b, l, rate*3/2, 1500, 1500*time.Millisecond)
+	if testing.Verbose() {
+		fmt.Printf("rate %d: delivered %.0f bit/s (%+.3f %%) in %d packets; link %+v\n",
+			rate, got, 100*(got/float64(rate)-1), n, l.Links[0].Stats().Forward)
+	}
+	return got
 }

@@ -18,7 +18,7 @@ func BenchmarkVethDelay(b *testing.B) {
 		for _, d := range []time.Duration{10 * time.Millisecond, 50 * time.Millisecond, 200 * time.Millisecond} {
 			b.Run(fmt.Sprintf("%s/%v", kind, d), func(b *testing.B) {
 				skipUnlessKind(b, kind)
-				benchDelay(b, kind, d)
+				benchDelay(b, LinkConfig{Kind: kind, Delay: d})
 			})
 		}
 	}

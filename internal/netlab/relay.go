@@ -41,6 +41,7 @@ type DirectionStats struct {
 	WriteErrors   uint64 // packets the receiving end refused
 	MaxQueue      int    // most packets waiting for the serialiser at once
 	Realtime      bool   // the relay thread ran with SCHED_FIFO
+	CPUKeptAwake  bool   // the relay thread ran on a CPU kept from halting (LinkConfig.LetCPUsIdle)
 
 	// How late packets were delivered after they were due, as the relay saw
 	// it (the package benchmarks measure the end-to-end error).

@@ -62,8 +62,9 @@ func mono() int64 { return int64(time.Since(epoch)) }
 
 // relay joins two packet ends with one direction each way.
 type relay struct {
-	dirs    [2]*direction // 0: a→b, 1: b→a
-	running bool
+	dirs       [2]*direction // 0: a→b, 1: b→a
+	running    bool
+	releaseCPU func() // drops the hold on the CPU warmer, if it has one
 }
 
 // startRelay starts both directions of the link numbered index between a
@@ -82,10 +83,21 @@ func startRelay(a, b PacketIO, cfg LinkConfig, index int) (*relay, error) {
 			pipe:    NewPipe(cfg.pipeConfig(index, dir)),
 			bufSize: bufSize,
 			stopFd:  efd,
+			cpu:     -1,
 			done:    make(chan struct{}),
 			margin:  int64(initMargin),
 			wakeAvg: int64(initMargin) / 2,
 			wakeDev: int64(initMargin) / 8,
+		}
+	}
+	if cfg.timesPackets() && !cfg.LetCPUsIdle {
+		// Without the warmer the link still works, only less precisely;
+		// DirectionStats.CPUKeptAwake tells which it was.
+		if cpu, release, err := holdCPUAwake(); err == nil {
+			r.releaseCPU = release
+			for _, d := range r.dirs {
+				d.cpu = cpu
+			}
 		}
 	}
 	reserveProcs(len(r.dirs))
@@ -111,6 +123,10 @@ func (r *relay) stop() error {
 		}
 		releaseProcs(len(r.dirs))
 		r.running = false
+	}
+	if r.releaseCPU != nil {
+		r.releaseCPU()
+		r.releaseCPU = nil
 	}
 	var errs []error
 	for _, d := range r.dirs {
@@ -142,6 +158,7 @@ func (r *relay) stats(dir int) DirectionStats {
 		LateP99:      q[1],
 		LateMax:      time.Duration(d.late.max.Load()),
 		Realtime:     d.realtime.Load(),
+		CPUKeptAwake: d.pinned.Load(),
 	}
 }
 
@@ -167,6 +184,8 @@ type direction struct {
 	spinSince                int64 // when it took the slot
 	winStart, winSpent       int64 // current spin window and time spun in it
 	realtime                 atomic.Bool
+	cpu                      int         // the CPU kept awake for the relay, -1 for none
+	pinned                   atomic.Bool // the thread runs on cpu alone
 }
 
 func (d *direction) run() {
@@ -228,12 +247,19 @@ func (d *direction) run() {
 	}
 }
 
-// tuneThread gives the calling (locked) thread a 1 ns timer slack and, where
-// allowed, SCHED_FIFO. The returned function puts both back and reports
-// whether it could.
+// tuneThread gives the calling (locked) thread a 1 ns timer slack, where
+// allowed SCHED_FIFO, and with a CPU kept awake (d.cpu) an affinity to that
+// CPU alone. The returned function puts all back and reports whether it
+// could.
 func (d *direction) tuneThread() (restore func() bool) {
 	tid := unix.Gettid()
 	_ = unix.Prctl(unix.PR_SET_TIMERSLACK, 1, 0, 0, 0)
+	var oldSet unix.CPUSet
+	if d.cpu >= 0 && unix.SchedGetaffinity(0, &oldSet) == nil {
+		var one unix.CPUSet
+		one.Set(d.cpu)
+		d.pinned.Store(unix.SchedSetaffinity(0, &one) == nil)
+	}
 	rt := unix.SchedSetAttr(tid, &unix.SchedAttr{
 		Size:     unix.SizeofSchedAttr,
 		Policy:   unix.SCHED_FIFO,
@@ -243,6 +269,9 @@ func (d *direction) tuneThread() (restore func() bool) {
 	d.realtime.Store(rt)
 	return func() bool {
 		ok := unix.Prctl(unix.PR_SET_TIMERSLACK, 0, 0, 0, 0) == nil // 0: back to the default
+		if d.pinned.Load() {
+			ok = ok && unix.SchedSetaffinity(0, &oldSet) == nil
+		}
 		if rt {
 			ok = ok && unix.SchedSetAttr(tid, &unix.SchedAttr{
 				Size:   unix.SizeofSchedAttr,

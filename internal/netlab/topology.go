@@ -51,6 +51,12 @@ type LinkConfig struct {
 	QueuePackets int           // packets that may wait for the serialiser; 0 = DefaultQueuePackets
 	Seed         int64         // seed of the loss process
 	MTU          int           // 0 = DefaultMTU
+
+	// LetCPUsIdle lets every idle CPU halt while the link delays or paces
+	// packets. By default a helper keeps the relay's CPU awake (a
+	// SCHED_IDLE spinner, see holdCPUAwake), because a halted virtual CPU
+	// wakes the relay 0.1–2 ms late.
+	LetCPUsIdle bool
 }
 
 // withDefaults fills the zero fields and checks the rest.
@@ -82,6 +88,12 @@ func (c LinkConfig) withDefaults() (LinkConfig, error) {
 		return c, fmt.Errorf("netlab: MTU %d outside [576, 65535]", c.MTU)
 	}
 	return c, nil
+}
+
+// timesPackets reports whether the link holds or paces packets, so that
+// when each is delivered depends on the relay waking in time.
+func (c LinkConfig) timesPackets() bool {
+	return c.Delay > 0 || c.DelayReverse > 0 || c.RateBps > 0
 }
 
 // pipeConfig is the configuration of one direction (0 = A→B, 1 = B→A) of
