@@ -24,6 +24,7 @@ const stopLimit = 2 * time.Second
 // Capture is a running capture on one interface.
 type Capture struct {
 	sock    *packetSocket
+	ifname  string
 	ifindex int
 	link    layers.LinkType
 	done    chan struct{}
@@ -80,7 +81,7 @@ func open(ifname string, opts Options) (*Capture, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Capture{sock: sock, ifindex: ifi.Index, link: link, done: make(chan struct{})}, nil
+	return &Capture{sock: sock, ifname: ifname, ifindex: ifi.Index, link: link, done: make(chan struct{})}, nil
 }
 
 // run reads frames until the handle is closed.
@@ -106,7 +107,7 @@ func (c *Capture) run() {
 		// Until bind(2) returns the socket receives from every interface;
 		// keep only frames of ours.
 		if ifindex == c.ifindex {
-			c.pkts = append(c.pkts, Packet{Time: ts, LinkType: c.link, Data: data})
+			c.pkts = append(c.pkts, Packet{Time: ts, LinkType: c.link, Data: data, Interface: c.ifname})
 		}
 		c.mu.Unlock()
 	}

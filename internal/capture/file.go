@@ -21,24 +21,21 @@ import (
 // length field is 16 bits).
 const maxComment = 0xffff
 
-// WritePcapng writes pkts to path as pcapng: one section, one interface with
-// if_tsresol 9 (nanoseconds), and one Enhanced Packet Block per packet
-// carrying its Comment as opt_comment when it is not empty. Every packet
-// is written for interface 0: pcapgo's writer knows only the interfaces
-// added to the file, not the kernel's ifindex that EthernetHandle reports.
-// All packets must share one link type; an empty pkts writes an Ethernet
+// WritePcapng writes pkts to path as pcapng: one section, one interface
+// description block (if_tsresol 9, nanoseconds) per distinct pair of
+// Interface and LinkType in the order they first appear, named after
+// Interface, and one Enhanced Packet Block per packet, for its interface,
+// carrying its Comment as opt_comment when it is not empty. Packets of
+// several links (a merged capture) keep their own link types and names, so
+// Wireshark shows frame.interface_name. An empty pkts writes one Ethernet
 // interface with no packets.
 func WritePcapng(path string, pkts []Packet) (err error) {
-	link := layers.LinkTypeEthernet
-	if len(pkts) > 0 {
-		link = pkts[0].LinkType
-	}
 	for i, p := range pkts {
-		if p.LinkType != link {
-			return fmt.Errorf("capture: write %s: packet %d has link type %v, packet 0 has %v", path, i, p.LinkType, link)
-		}
 		if len(p.Comment) > maxComment || !utf8.ValidString(p.Comment) {
 			return fmt.Errorf("capture: write %s: packet %d: comment is not UTF-8 of at most %d bytes", path, i, maxComment)
+		}
+		if len(p.Interface) > maxComment || !utf8.ValidString(p.Interface) {
+			return fmt.Errorf("capture: write %s: packet %d: interface name is not UTF-8 of at most %d bytes", path, i, maxComment)
 		}
 	}
 	f, err := os.Create(path)
@@ -50,33 +47,58 @@ func WritePcapng(path string, pkts []Packet) (err error) {
 			err = fmt.Errorf("capture: write %s: %w", path, cerr)
 		}
 	}()
-	intf := pcapgo.DefaultNgInterface
-	intf.LinkType = link
-	wopts := pcapgo.DefaultNgWriterOptions
-	wopts.SectionInfo.Application = "tcplab"
-	w, err := pcapgo.NewNgWriterInterface(f, intf, wopts)
-	if err != nil {
+	if err := writeNg(f, pkts); err != nil {
 		return fmt.Errorf("capture: write %s: %w", path, err)
 	}
+	return nil
+}
+
+// ngInterface identifies one interface description block.
+type ngInterface struct {
+	name string
+	link layers.LinkType
+}
+
+// writeNg writes pkts as one pcapng section to w (see WritePcapng).
+func writeNg(w io.Writer, pkts []Packet) error {
+	intf := pcapgo.DefaultNgInterface
+	intf.LinkType = layers.LinkTypeEthernet
+	if len(pkts) > 0 {
+		intf.Name, intf.LinkType = pkts[0].Interface, pkts[0].LinkType
+	}
+	wopts := pcapgo.DefaultNgWriterOptions
+	wopts.SectionInfo.Application = "tcplab"
+	nw, err := pcapgo.NewNgWriterInterface(w, intf, wopts)
+	if err != nil {
+		return err
+	}
+	index := map[ngInterface]int{{intf.Name, intf.LinkType}: 0}
 	for i, p := range pkts {
+		key := ngInterface{p.Interface, p.LinkType}
+		id, ok := index[key]
+		if !ok {
+			next := pcapgo.DefaultNgInterface
+			next.Name, next.LinkType = p.Interface, p.LinkType
+			if id, err = nw.AddInterface(next); err != nil {
+				return fmt.Errorf("interface %q: %w", p.Interface, err)
+			}
+			index[key] = id
+		}
 		ci := gopacket.CaptureInfo{
 			Timestamp:      p.Time,
 			CaptureLength:  len(p.Data),
 			Length:         len(p.Data),
-			InterfaceIndex: 0,
+			InterfaceIndex: id,
 		}
 		var popts pcapgo.NgPacketOptions
 		if p.Comment != "" {
 			popts.Comments = []string{p.Comment}
 		}
-		if err := w.WritePacketWithOptions(ci, p.Data, popts); err != nil {
-			return fmt.Errorf("capture: write %s: packet %d: %w", path, i, err)
+		if err := nw.WritePacketWithOptions(ci, p.Data, popts); err != nil {
+			return fmt.Errorf("packet %d: %w", i, err)
 		}
 	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("capture: write %s: %w", path, err)
-	}
-	return nil
+	return nw.Flush()
 }
 
 // File format magics: the pcapng Section Header Block type, the pcap
@@ -150,11 +172,16 @@ func readNg(r io.Reader) ([]Packet, error) {
 				link = lt
 			}
 		}
+		var name string
+		if intf, err := ng.Interface(ci.InterfaceIndex); err == nil {
+			name = intf.Name
+		}
 		pkts = append(pkts, Packet{
-			Time:     ci.Timestamp,
-			LinkType: link,
-			Data:     bytes.Clone(data),
-			Comment:  strings.Join(opts.Comments, "\n"),
+			Time:      ci.Timestamp,
+			LinkType:  link,
+			Data:      bytes.Clone(data),
+			Comment:   strings.Join(opts.Comments, "\n"),
+			Interface: name,
 		})
 	}
 }

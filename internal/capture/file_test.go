@@ -36,7 +36,7 @@ func frame(t testing.TB, port uint16, syn bool, payload string) []byte {
 func samplePackets(t testing.TB) []Packet {
 	t0 := time.Date(2026, 11, 26, 10, 0, 0, 123456789, time.UTC)
 	return []Packet{
-		{Time: t0, LinkType: layers.LinkTypeEthernet, Data: frame(t, 40000, true, ""), Comment: "SYN — client opens, t=0"},
+		{Time: t0, LinkType: layers.LinkTypeEthernet, Data: frame(t, 40000, true, ""), Comment: "SYN — client opens, t=0", Interface: "client/veth0"},
 		{Time: t0.Add(37200 * time.Microsecond), LinkType: layers.LinkTypeEthernet, Data: frame(t, 40000, false, "")},
 		{Time: t0.Add(37200*time.Microsecond + 7), LinkType: layers.LinkTypeEthernet, Data: frame(t, 40000, false, "GET / HTTP/1.1\r\n\r\n"), Comment: "request, 1 RTT = 37.2 ms"},
 	}
@@ -65,6 +65,63 @@ func TestWritePcapngReadFileRoundTrip(t *testing.T) {
 		if out[i].LinkType != in[i].LinkType || !bytes.Equal(out[i].Data, in[i].Data) {
 			t.Errorf("packet %d: link %v data %x, wrote link %v data %x", i, out[i].LinkType, out[i].Data, in[i].LinkType, in[i].Data)
 		}
+		if out[i].Interface != in[i].Interface {
+			t.Errorf("packet %d: interface %q, wrote %q", i, out[i].Interface, in[i].Interface)
+		}
+	}
+}
+
+// mergedPackets interleaves packets of two links with different link
+// types, as a merged capture of a TUN link and loopback has them.
+func mergedPackets(t testing.TB) []Packet {
+	in := samplePackets(t)
+	for i := range in {
+		in[i].Interface = "client/lo"
+	}
+	raw := func(p Packet, d time.Duration) Packet {
+		return Packet{Time: p.Time.Add(d), LinkType: layers.LinkTypeRaw, Data: p.Data[14:], Interface: "client/to-server",
+			Comment: "over the link"}
+	}
+	return []Packet{in[0], raw(in[0], time.Microsecond), in[1], raw(in[1], time.Microsecond), in[2]}
+}
+
+// TestWritePcapngInterfaces writes packets of two links with different
+// link types: each keeps its link type and interface name through a round
+// trip, and the file holds one interface per link.
+func TestWritePcapngInterfaces(t *testing.T) {
+	in := mergedPackets(t)
+	path := filepath.Join(t.TempDir(), "merged.pcapng")
+	if err := WritePcapng(path, in); err != nil {
+		t.Fatal(err)
+	}
+	out, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != len(in) {
+		t.Fatalf("read %d packets, wrote %d", len(out), len(in))
+	}
+	for i := range in {
+		if out[i].Interface != in[i].Interface || out[i].LinkType != in[i].LinkType || !bytes.Equal(out[i].Data, in[i].Data) {
+			t.Errorf("packet %d: %q %v %x, wrote %q %v %x", i, out[i].Interface, out[i].LinkType, out[i].Data, in[i].Interface, in[i].LinkType, in[i].Data)
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ng, err := pcapgo.NewNgReader(f, pcapgo.NgReaderOptions{WantMixedLinkType: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, _, err := ng.ReadPacketData(); err != nil {
+			break
+		}
+	}
+	if n := ng.NInterfaces(); n != 2 {
+		t.Errorf("%d interface description blocks, want 2", n)
 	}
 }
 
@@ -75,7 +132,7 @@ func TestWritePcapngRejects(t *testing.T) {
 		name   string
 		mutate func([]Packet)
 	}{
-		{"mixed link types", func(p []Packet) { p[1].LinkType = layers.LinkTypeRaw }},
+		{"interface name not UTF-8", func(p []Packet) { p[1].Interface = "lo\xff" }},
 		{"comment too long", func(p []Packet) { p[0].Comment = strings.Repeat("x", maxComment+1) }},
 		{"comment not UTF-8", func(p []Packet) { p[2].Comment = "\xff\xfe" }},
 	} {
@@ -187,6 +244,39 @@ func TestTsharkReadsComments(t *testing.T) {
 	}
 	if f := strings.Split(lines[0], "\t"); f[2] != "1" && f[2] != "True" {
 		t.Errorf("tshark does not see a SYN in packet 1: %q", lines[0])
+	}
+}
+
+// TestTsharkReadsInterfaces checks that Wireshark's reader decodes a merged
+// capture: every packet as TCP, under the name of the link it crossed.
+func TestTsharkReadsInterfaces(t *testing.T) {
+	tshark, err := exec.LookPath("tshark")
+	if err != nil {
+		t.Skip("tshark not installed")
+	}
+	in := mergedPackets(t)
+	path := filepath.Join(t.TempDir(), "merged.pcapng")
+	if err := WritePcapng(path, in); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(tshark, "-r", path, "-T", "fields", "-e", "frame.interface_name", "-e", "tcp.srcport").CombinedOutput()
+	if err != nil {
+		t.Fatalf("tshark: %v\n%s", err, out)
+	}
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if !strings.HasPrefix(l, "Running as user") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != len(in) {
+		t.Fatalf("tshark printed %d lines for %d packets:\n%s", len(lines), len(in), out)
+	}
+	for i, l := range lines {
+		f := strings.Split(l, "\t")
+		if len(f) != 2 || f[0] != in[i].Interface || f[1] == "" {
+			t.Errorf("packet %d: tshark says %q, want interface %q and a TCP port", i, l, in[i].Interface)
+		}
 	}
 }
 

@@ -17,6 +17,12 @@ type Packet struct {
 	Data []byte
 	// Comment is written as the packet's opt_comment in pcapng; empty for none.
 	Comment string
+	// Interface names where the packet was captured: the device's name, or
+	// any label the caller gives it ("client/to-server"). WritePcapng
+	// writes one interface description block per distinct name and link
+	// type, with this as its if_name, so Wireshark shows which link a
+	// packet crossed.
+	Interface string
 }
 
 // Options tune Open.

@@ -143,14 +143,18 @@ func (b *Bench) StopAllCaptures() (merged []capture.Packet, kernelDrops int, err
 	return merged, kernelDrops, err
 }
 
-// stopEach stops every capture in the order they started, hands each one's
-// packets to f, and returns the first error.
+// stopEach stops every capture in the order they started, names each
+// packet's interface after its capture ("timewait-client/lo"), hands each
+// capture's packets to f, and returns the first error.
 func (b *Bench) stopEach(f func(i int, pkts []capture.Packet, st capture.Stats)) error {
 	var first error
 	for i, rc := range b.captures {
 		pkts, st, err := rc.c.Stop()
 		if err != nil && first == nil {
 			first = fmt.Errorf("capture %s: %w", rc.name, err)
+		}
+		for j := range pkts {
+			pkts[j].Interface = rc.name
 		}
 		f(i, pkts, st)
 	}

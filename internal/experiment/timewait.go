@@ -76,14 +76,18 @@ func (t *Timewait) Validate() error {
 }
 
 // Run builds a client⇄server lab, shrinks the client's port range and runs
-// the phases one after the other, with a capture on the client's link.
+// the phases one after the other, with captures on the client's link and
+// on its loopback device.
 func (t *Timewait) Run(ctx context.Context, p Plan) (*Result, error) {
 	if err := t.Validate(); err != nil {
 		return nil, fmt.Errorf("timewait: %w", err)
 	}
 	r := NewResult(t, p, t.params())
 	return runInLab(ctx, t, p, r, labRun[*twObs]{
-		drive: t.drive,
+		// The loopback phase's packets never cross the link: capture lo
+		// in the client namespace too (merged into the same pcapng).
+		prepare: func(b *Bench) error { return b.Capture(b.Client, "lo") },
+		drive:   t.drive,
 		verdict: func(_ *Bench, obs *twObs, pkts []capture.Packet) {
 			t.check(r, p, obs, t.observeWire(obs, pkts))
 		},

@@ -71,9 +71,6 @@ func (t *Timewait) observeWire(o *twObs, pkts []capture.Packet) *twWire {
 	w.holdServer = holder(o.holdServer, "server")
 
 	for _, ph := range o.phases {
-		if !ph.onWire {
-			continue
-		}
 		fl := twFlowsTo(flows, ph.dst)
 		pw := twReadFlows(fl)
 		w.phases[ph.name] = pw
@@ -390,24 +387,23 @@ func (t *Timewait) checkRemedies(r *Result, o *twObs, w *twWire, least, most int
 	okA, obsA := stuck(o.phase(twExhaust), w.phases[twExhaust])
 	lb := o.phase(twLoopback)
 	lbOK, lbObs := false, "the loopback phase did not run"
-	if lb != nil {
-		// No capture on lo: the clock says when the first port came back.
-		// It entered TIME_WAIT after the first close() returned, so its
-		// reuse cannot come less than the delay after that.
-		back := time.Duration(-1)
-		if len(lb.ok) > n {
-			back = lb.ok[n].end.Sub(lb.ok[0].end)
-		}
-		r.Metric("loopback_reuse_after_ms", ms(back))
+	if lw := w.phases[twLoopback]; lb != nil && lw != nil {
+		// The capture on lo says when each port came back: from the last
+		// ACK of its earlier connection (TIME_WAIT begins) to the SYN
+		// that reuses it.
 		r.Metric("loopback_connects_before_exhaustion", float64(lb.failAfter))
+		if lw.minGap >= 0 {
+			r.Metric("loopback_reuse_min_gap_ms", ms(lw.minGap))
+		}
 		lbOK = len(lb.ok) == 2*n && lb.failAfter >= least && lb.failAfter <= most &&
-			back >= o.delay-time.Millisecond && back <= o.delay+time.Second
-		lbObs = fmt.Sprintf("loopback [%s]: %d connects, EADDRNOTAVAIL after %d for %.2f s; connect %d (a reused port) completed %.0f ms after the first connection closed",
-			lb.settings, len(lb.ok), lb.failAfter, lb.drought.Seconds(), n+1, ms(back))
+			lw.flows == len(lb.ok) && lw.reuses == len(lb.ok)-len(lw.ports) && lw.synTS == lw.flows &&
+			lw.minGap >= d3(o.delay) && lw.minGap <= o.delay+time.Second
+		lbObs = fmt.Sprintf("loopback [%s]: %d connects, EADDRNOTAVAIL after %d for %.2f s; wire (lo): %d flows on %d ports, %d reuses, the earliest %.1f ms after TIME_WAIT began",
+			lb.settings, len(lb.ok), lb.failAfter, lb.drought.Seconds(), lw.flows, len(lw.ports), lw.reuses, ms(lw.minGap))
 	}
 	r.Check("tw-reuse-2-loopback-only",
 		"C12: tcp_tw_reuse=2, the Linux default, reuses TIME_WAIT 4-tuples for loopback traffic only",
-		fmt.Sprintf("over the lab's link: %s connects, then nothing for ≥ %v; on 127.0.0.1 in the same namespace: %d connects, reuse after about %v", twRange(least, most), hold, 2*n, o.delay),
+		fmt.Sprintf("over the lab's link: %s connects, then nothing for ≥ %v; on 127.0.0.1 in the same namespace: %d connects, each port taken over ≥ %v after its TIME_WAIT began (wire)", twRange(least, most), hold, 2*n, o.delay),
 		"link "+obsA+"; "+lbObs, okA && lbOK)
 
 	ab, aw := o.phase(twAbortive), w.phases[twAbortive]

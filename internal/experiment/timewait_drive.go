@@ -103,7 +103,6 @@ type twPhase struct {
 	dst       netip.AddrPort
 	settings  string // the client namespace's sysctls during the phase, read back
 	abortive  bool   // close with SO_LINGER {1,0}
-	onWire    bool   // the phase's packets cross the captured link
 	want      int    // successes the phase aims at
 	hold      time.Duration
 	start     time.Time
@@ -248,7 +247,7 @@ func (t *Timewait) drive(ctx context.Context, b *Bench, p Plan) (*twObs, error) 
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		ph := &twPhase{name: spec.name, abortive: spec.abortive, onWire: !spec.loopback, want: spec.loop.want, hold: spec.loop.hold}
+		ph := &twPhase{name: spec.name, abortive: spec.abortive, want: spec.loop.want, hold: spec.loop.hold}
 		ph.dst = netip.AddrPortFrom(b.ServerAddr, spec.port)
 		if spec.loopback {
 			ph.dst = netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), spec.port)
