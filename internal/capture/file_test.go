@@ -42,8 +42,16 @@ func samplePackets(t testing.TB) []Packet {
 	}
 }
 
+// TestWritePcapngReadFileRoundTrip writes packets of one link and reads
+// them back unchanged.
 func TestWritePcapngReadFileRoundTrip(t *testing.T) {
-	in := samplePackets(t)
+	roundTrip(t, samplePackets(t))
+}
+
+// roundTrip writes in with WritePcapng, reads it back with ReadFile,
+// requires every field of every packet to survive and returns the file.
+func roundTrip(t *testing.T, in []Packet) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "rt.pcapng")
 	if err := WritePcapng(path, in); err != nil {
 		t.Fatal(err)
@@ -69,6 +77,7 @@ func TestWritePcapngReadFileRoundTrip(t *testing.T) {
 			t.Errorf("packet %d: interface %q, wrote %q", i, out[i].Interface, in[i].Interface)
 		}
 	}
+	return path
 }
 
 // mergedPackets interleaves packets of two links with different link
@@ -89,23 +98,7 @@ func mergedPackets(t testing.TB) []Packet {
 // link types: each keeps its link type and interface name through a round
 // trip, and the file holds one interface per link.
 func TestWritePcapngInterfaces(t *testing.T) {
-	in := mergedPackets(t)
-	path := filepath.Join(t.TempDir(), "merged.pcapng")
-	if err := WritePcapng(path, in); err != nil {
-		t.Fatal(err)
-	}
-	out, err := ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(out) != len(in) {
-		t.Fatalf("read %d packets, wrote %d", len(out), len(in))
-	}
-	for i := range in {
-		if out[i].Interface != in[i].Interface || out[i].LinkType != in[i].LinkType || !bytes.Equal(out[i].Data, in[i].Data) {
-			t.Errorf("packet %d: %q %v %x, wrote %q %v %x", i, out[i].Interface, out[i].LinkType, out[i].Data, in[i].Interface, in[i].LinkType, in[i].Data)
-		}
-	}
+	path := roundTrip(t, mergedPackets(t))
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)

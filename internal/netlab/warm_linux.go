@@ -116,8 +116,8 @@ var cpuWarmer struct {
 // holdCPUAwake starts the helper process if no relay holds it yet, and
 // returns the CPU it keeps awake, where the caller's relay threads belong,
 // and a function that releases the hold. A helper that cannot start costs
-// only timing accuracy, so the error is for the caller to report, not to
-// fail on.
+// only timing accuracy, so a relay carries on without it, and its
+// DirectionStats.CPUKeptAwake says so.
 func holdCPUAwake() (cpu int, release func(), err error) {
 	cpuWarmer.Lock()
 	defer cpuWarmer.Unlock()
