@@ -18,6 +18,7 @@ type probeReport struct {
 	TUN         string            `json:"tun"`
 	Netem       string            `json:"netem"`
 	UserNS      string            `json:"userns"`
+	IdleCPUs    string            `json:"idle_cpus"`
 	DefaultCC   string            `json:"default_cc"`
 	AllowedCC   string            `json:"allowed_cc"`
 	AvailableCC string            `json:"available_cc"`
@@ -58,6 +59,7 @@ func probeCommand() *cli.Command {
 			fmt.Fprintf(w, "tun           %s\n", rep.TUN)
 			fmt.Fprintf(w, "netem         %s\n", rep.Netem)
 			fmt.Fprintf(w, "userns        %s\n", rep.UserNS)
+			fmt.Fprintf(w, "idle cpus     %s\n", rep.IdleCPUs)
 			fmt.Fprintf(w, "default cc    %s (allowed: %s; available: %s)\n", rep.DefaultCC, rep.AllowedCC, rep.AvailableCC)
 			fmt.Fprintf(w, "host sysctls (read only):\n")
 			for _, k := range hostSysctls {
@@ -90,6 +92,8 @@ func probe() probeReport {
 	rep.AllowedCC = rep.HostSysctls["net.ipv4.tcp_allowed_congestion_control"]
 	rep.AvailableCC = rep.HostSysctls["net.ipv4.tcp_available_congestion_control"]
 	rep.UserNS = userNSVerdict()
+	var lateWake bool
+	rep.IdleCPUs, lateWake = netlab.IdleHalts()
 	if rep.DefaultCC == "bbr" {
 		rep.Warnings = append(rep.Warnings, "default congestion control is BBR: no classic slow start and no window restart after idle; tcplab pins --cc on every socket (default cubic)")
 	}
@@ -103,6 +107,9 @@ func probe() probeReport {
 		"TFO cookies are cached per destination in tcp_metrics; the tfo experiment flushes them first")
 	if rep.Netem != "available" {
 		rep.Warnings = append(rep.Warnings, "no netem in this kernel: delay, rate and loss come from tcplab's userspace TUN emulator")
+	}
+	if lateWake {
+		rep.Warnings = append(rep.Warnings, "idle CPUs halt and wake late: while a link delays or paces packets, a SCHED_IDLE spinner keeps the relay's CPU awake (--let-cpus-idle turns it off)")
 	}
 	if rep.HostSysctls["net.ipv4.tcp_tw_reuse"] == "2" {
 		rep.Warnings = append(rep.Warnings, "tcp_tw_reuse=2 reuses TIME_WAIT ports for loopback only; the timewait experiment sets it per namespace")

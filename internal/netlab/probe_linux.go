@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -116,4 +117,18 @@ func HaveNetem() error {
 		}
 		return nil
 	})
+}
+
+// IdleHalts describes how an idle CPU of this machine waits for work, from
+// the cpuidle driver in sysfs (/sys/devices/system/cpu/cpuidle, see the
+// kernel's admin-guide/pm/cpuidle) and the CPU's "hypervisor" flag in
+// /proc/cpuinfo, and reports whether a wake-up from idle is likely to be
+// late (see idleVerdict).
+func IdleHalts() (desc string, late bool) {
+	driver := "none"
+	if b, err := os.ReadFile("/sys/devices/system/cpu/cpuidle/current_driver"); err == nil {
+		driver = strings.TrimSpace(string(b))
+	}
+	cpuinfo, _ := os.ReadFile("/proc/cpuinfo")
+	return idleVerdict(driver, cpuFlag(string(cpuinfo), "hypervisor"))
 }

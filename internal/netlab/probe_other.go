@@ -10,3 +10,6 @@ func HaveTUN() error { return errNeedLinux }
 
 // HaveNetem reports that netem needs Linux.
 func HaveNetem() error { return errNeedLinux }
+
+// IdleHalts knows nothing of idle CPUs outside Linux.
+func IdleHalts() (desc string, late bool) { return "unknown (not Linux)", false }
