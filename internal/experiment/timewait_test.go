@@ -7,13 +7,16 @@ import (
 )
 
 // TestTimewaitVerdicts runs the timewait experiment at a short RTT with
-// the kernel's reuse delay and at a longer RTT with a shortened one, and
-// requires every check to pass, with the annotated capture written.
+// the kernel's reuse delay, waiting for the first TIME_WAIT entry to expire
+// (a minute), and at a longer RTT with a shortened delay, and requires
+// every check to pass, with the annotated capture written.
 func TestTimewaitVerdicts(t *testing.T) {
 	runVerdicts(t, []time.Duration{5 * time.Millisecond, 60 * time.Millisecond}, func(rtt time.Duration) (Experiment, Plan) {
 		tw := NewTimewait()
 		if rtt > 5*time.Millisecond {
 			tw.ReuseDelay = 250 * time.Millisecond
+		} else {
+			tw.WaitExpiry = true
 		}
 		tw.Progress = &strings.Builder{}
 		return tw, planAt(rtt)
@@ -36,8 +39,20 @@ func TestTimewaitVerdicts(t *testing.T) {
 		if got := res.Metrics["loopback_connects_before_exhaustion"]; got != float64(tw.Ports) {
 			t.Errorf("%v loopback connects before EADDRNOTAVAIL, want %d (the range)", got, tw.Ports)
 		}
-		if progress := tw.Progress.(*strings.Builder); progress.Len() != 0 {
-			t.Errorf("progress written without WaitExpiry: %q", progress.String())
+		progress := tw.Progress.(*strings.Builder)
+		if !tw.WaitExpiry {
+			if progress.Len() != 0 {
+				t.Errorf("progress written without WaitExpiry: %q", progress.String())
+			}
+			return
+		}
+		// The entry lives 60 s plus the timer wheel's rounding (see the
+		// timewait-expires check, which passed).
+		if got, ok := res.Metrics["timewait_expiry_s"]; !ok || got < 59.8 || got > 62.5 {
+			t.Errorf("TIME_WAIT expired after %v s (present %v), want 59.8–62.5", got, ok)
+		}
+		if lines := strings.Count(progress.String(), "\n"); lines < 10 {
+			t.Errorf("%d progress lines while waiting a minute for the expiry, want one every 5 s: %q", lines, progress.String())
 		}
 	})
 }
