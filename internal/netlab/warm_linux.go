@@ -21,8 +21,9 @@ import (
 // run executes HLT and the hypervisor takes the virtual CPU off its physical
 // one; when the relay's timer fires, the hypervisor must first run that
 // virtual CPU again, which on the machines tcplab was measured on took
-// 0.1–2 ms: a 1 ms SCHED_FIFO sleep woke with p99 130–570 µs on an idle CPU
-// and 97–118 µs on a busy one.
+// 0.1–2 ms and sometimes more: a 1 ms SCHED_FIFO sleep woke with p99.9
+// 2.3–2.8 ms on an idle CPU and 178–230 µs on one kept busy
+// (BenchmarkWakeLatency).
 //
 // So while a link holds or paces packets, a helper process keeps one CPU
 // busy with a SCHED_IDLE spinner pinned to it, and the relay's threads pin
@@ -30,9 +31,9 @@ import (
 // nothing else wants the CPU and preempts it at once for anything that
 // wakes (sched(7)), so the spinner takes no time from the experiment or the
 // relay: it only stands where the idle loop would halt. One CPU, not all:
-// a virtual machine that keeps every CPU busy is treated by the hypervisor
-// as busy, and then loses its CPUs for 5–90 ms at a time (measured here with
-// every CPU spinning; never with one). The spinner lives in a process of
+// spinning on every CPU measured no better for the relay's CPU and burns
+// all of the machine's idle time, which a hypervisor may count against it.
+// The spinner lives in a process of
 // its own, not as a thread of this one, because a thread of this process
 // that the kernel starves would hold a P of the Go runtime and stall every
 // stop-the-world pause of the garbage collector.

@@ -77,7 +77,7 @@ func TestCPUWarmerSpinsIdleAndEnds(t *testing.T) {
 
 // idleSpinners counts pid's SCHED_IDLE threads by the one CPU each is
 // pinned to.
-func idleSpinners(t *testing.T, pid int) map[int]int {
+func idleSpinners(t testing.TB, pid int) map[int]int {
 	t.Helper()
 	tasks, err := filepath.Glob(filepath.Join("/proc", strconv.Itoa(pid), "task", "*"))
 	if err != nil {
