@@ -218,10 +218,10 @@ func TestChooseKind(t *testing.T) {
 	}
 }
 
-// linkAttrsIn reads interface name's attributes inside ns.
-func linkAttrsIn(t *testing.T, ns *NS, name string) netlink.LinkAttrs {
+// withLinkIn runs f inside ns with a netlink handle and interface name,
+// failing the test on any error.
+func withLinkIn(t *testing.T, ns *NS, name string, f func(h *netlink.Handle, link netlink.Link) error) {
 	t.Helper()
-	var attrs netlink.LinkAttrs
 	err := ns.Do(func() error {
 		h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
 		if err != nil {
@@ -232,12 +232,21 @@ func linkAttrsIn(t *testing.T, ns *NS, name string) netlink.LinkAttrs {
 		if err != nil {
 			return err
 		}
-		attrs = *link.Attrs()
-		return nil
+		return f(h, link)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// linkAttrsIn reads interface name's attributes inside ns.
+func linkAttrsIn(t *testing.T, ns *NS, name string) netlink.LinkAttrs {
+	t.Helper()
+	var attrs netlink.LinkAttrs
+	withLinkIn(t, ns, name, func(_ *netlink.Handle, link netlink.Link) error {
+		attrs = *link.Attrs()
+		return nil
+	})
 	return attrs
 }
 
@@ -246,30 +255,18 @@ func linkAttrsIn(t *testing.T, ns *NS, name string) netlink.LinkAttrs {
 func neighboursIn(t *testing.T, ns *NS, name string) map[string]net.HardwareAddr {
 	t.Helper()
 	out := map[string]net.HardwareAddr{}
-	err := ns.Do(func() error {
-		h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+	withLinkIn(t, ns, name, func(h *netlink.Handle, link netlink.Link) error {
+		neigh, err := h.NeighList(link.Attrs().Index, netlink.FAMILY_V4)
 		if err != nil {
 			return err
 		}
-		defer h.Close()
-		link, err := h.LinkByName(name)
-		if err != nil {
-			return err
-		}
-		ns, err := h.NeighList(link.Attrs().Index, netlink.FAMILY_V4)
-		if err != nil {
-			return err
-		}
-		for _, n := range ns {
+		for _, n := range neigh {
 			if n.State&netlink.NUD_PERMANENT != 0 {
 				out[n.IP.String()] = n.HardwareAddr
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	return out
 }
 
